@@ -1,0 +1,131 @@
+package netcode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Client speaks the protocol from the player's side, for tests and bots. One goroutine may
+// send (SendInput, Ping, Leave) while another reads (Next); no more.
+type Client struct {
+	conn    *websocket.Conn
+	enc     *Encoder
+	dec     *ServerDecoder
+	msg     ServerMessage
+	seq     uint32
+	Welcome Welcome // the server's welcome, received by Dial
+}
+
+// DialOptions adjust Dial. The zero value works.
+type DialOptions struct {
+	Header http.Header // extra handshake headers, such as Origin
+}
+
+// Dial connects to a Tickwire server's WebSocket URL (ws://host/ws), joins with name and waits
+// for the welcome.
+func Dial(ctx context.Context, url, name string, opt DialOptions) (*Client, error) {
+	d := websocket.Dialer{Subprotocols: []string{Subprotocol}, HandshakeTimeout: 10 * time.Second}
+	conn, resp, err := d.DialContext(ctx, url, opt.Header)
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("netcode: dial %s: %w (HTTP %d)", url, err, resp.StatusCode)
+		}
+		return nil, fmt.Errorf("netcode: dial %s: %w", url, err)
+	}
+	if conn.Subprotocol() != Subprotocol {
+		conn.Close()
+		return nil, fmt.Errorf("netcode: dial %s: server chose subprotocol %q", url, conn.Subprotocol())
+	}
+	c := &Client{conn: conn, enc: NewEncoder(), dec: NewServerDecoder()}
+	if err := c.send(c.enc.Join(Join{Name: name})); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetReadDeadline(dl)
+	}
+	m, err := c.Next()
+	_ = conn.SetReadDeadline(time.Time{})
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("netcode: waiting for welcome: %w", err)
+	}
+	if m.Type != MsgWelcome {
+		conn.Close()
+		return nil, fmt.Errorf("netcode: first message has type %d, want welcome", m.Type)
+	}
+	c.Welcome = m.Welcome
+	return c, nil
+}
+
+func (c *Client) send(b []byte) error {
+	if err := c.conn.WriteMessage(websocket.BinaryMessage, b); err != nil {
+		return fmt.Errorf("netcode: send: %w", err)
+	}
+	return nil
+}
+
+// SendInput sends an input. A zero Seq is replaced with the next sequence number.
+func (c *Client) SendInput(in Input) error {
+	if in.Seq == 0 {
+		c.seq++
+		in.Seq = c.seq
+	} else {
+		c.seq = in.Seq
+	}
+	return c.send(c.enc.Input(in))
+}
+
+// Ping sends a ping carrying t.
+func (c *Client) Ping(t float64) error { return c.send(c.enc.Ping(Ping{ClientTime: t})) }
+
+// SendRaw sends b as one binary frame as it is, for tests of bad input.
+func (c *Client) SendRaw(messageType int, b []byte) error {
+	return c.conn.WriteMessage(messageType, b)
+}
+
+// Next reads the next server message. The message is reused by the next call. When the server
+// closes the connection the error is a *websocket.CloseError; CloseCodeOf reads its code.
+func (c *Client) Next() (*ServerMessage, error) {
+	mt, b, err := c.conn.ReadMessage()
+	if err != nil {
+		return nil, err
+	}
+	if mt != websocket.BinaryMessage {
+		return nil, errors.New("netcode: server sent a text frame")
+	}
+	if err := c.dec.Decode(b, &c.msg); err != nil {
+		return nil, err
+	}
+	return &c.msg, nil
+}
+
+// SetReadDeadline bounds the next reads.
+func (c *Client) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
+
+// Leave sends a leave and a normal close frame. Keep calling Next to see the server's close;
+// then call Close.
+func (c *Client) Leave() error {
+	if err := c.send(c.enc.ClientLeave()); err != nil {
+		return err
+	}
+	return c.conn.WriteControl(websocket.CloseMessage,
+		websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
+}
+
+// Close closes the connection at once, without a close handshake.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// CloseCodeOf returns the close code carried by a read error, or 0 if it carries none.
+func CloseCodeOf(err error) CloseCode {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return CloseCode(ce.Code)
+	}
+	return 0
+}

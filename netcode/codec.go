@@ -1,0 +1,384 @@
+package netcode
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
+)
+
+// This file encodes and decodes messages with msgpack's streaming API: arrays of fixed
+// fields, written and read one value at a time, with no reflection and, on the paths taken
+// every tick, no allocation.
+
+// maxNameBytes bounds a name before its characters are cleaned: 16 characters of up to four
+// bytes each, with room for some that cleaning removes.
+const maxNameBytes = 256
+
+// reader reads the fields of one message from one frame, strictly: wrong types, nil, values
+// out of range and trailing bytes are errors. The first error sticks; later reads return zero.
+type reader struct {
+	r   bytes.Reader
+	d   *msgpack.Decoder
+	err *CloseError
+}
+
+func newReader() *reader {
+	rd := &reader{d: msgpack.NewDecoder(nil)}
+	return rd
+}
+
+func (rd *reader) reset(b []byte) {
+	rd.r.Reset(b)
+	rd.d.ResetReader(&rd.r) // a *bytes.Reader is read directly, without another buffer
+	rd.err = nil
+}
+
+// failRead records a failed read: a frame that ends early says so, anything else is wrong.
+func (rd *reader) failRead(what string, err error, wrong string) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		rd.fail("%s: message ends early", what)
+		return
+	}
+	rd.fail("%s: %s", what, wrong)
+}
+
+func (rd *reader) fail(format string, args ...any) {
+	if rd.err == nil {
+		rd.err = closeErr(CloseInvalid, format, args...)
+	}
+}
+
+// code peeks at the next value's type byte, refusing nil.
+func (rd *reader) code(what string) (byte, bool) {
+	if rd.err != nil {
+		return 0, false
+	}
+	c, err := rd.d.PeekCode()
+	if err != nil {
+		rd.fail("%s: message ends early", what)
+		return 0, false
+	}
+	if c == msgpcode.Nil {
+		rd.fail("%s: nil", what)
+		return 0, false
+	}
+	return c, true
+}
+
+// array reads an array header and returns its length.
+func (rd *reader) array(what string) int {
+	if _, ok := rd.code(what); !ok {
+		return 0
+	}
+	n, err := rd.d.DecodeArrayLen()
+	if err != nil {
+		rd.failRead(what, err, "not an array")
+		return 0
+	}
+	return n
+}
+
+// uint reads an integer in [0, max].
+func (rd *reader) uint(what string, max uint64) uint64 {
+	c, ok := rd.code(what)
+	if !ok {
+		return 0
+	}
+	if c == msgpcode.Float || c == msgpcode.Double {
+		rd.fail("%s: want an integer", what)
+		return 0
+	}
+	n, err := rd.d.DecodeUint64()
+	switch {
+	case err != nil:
+		rd.failRead(what, err, "want an integer")
+	case n > max: // negative numbers arrive here as huge ones
+		rd.fail("%s: out of range", what)
+	default:
+		return n
+	}
+	return 0
+}
+
+// float reads a number (integer or float) and refuses NaN and infinities.
+func (rd *reader) float(what string) float64 {
+	if _, ok := rd.code(what); !ok {
+		return 0
+	}
+	f, err := rd.d.DecodeFloat64()
+	switch {
+	case err != nil:
+		rd.failRead(what, err, "want a number")
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		rd.fail("%s: not finite", what)
+	default:
+		return f
+	}
+	return 0
+}
+
+// str reads a string of at most max bytes. It checks the length against what the frame holds
+// before reading, so a forged length cannot make it allocate.
+func (rd *reader) str(what string, max int) string {
+	c, ok := rd.code(what)
+	if !ok {
+		return ""
+	}
+	if !msgpcode.IsString(c) {
+		rd.fail("%s: want a string", what)
+		return ""
+	}
+	n, err := rd.d.DecodeBytesLen()
+	if err != nil || n < 0 || n > max || n > rd.r.Len() {
+		rd.fail("%s: bad string length", what)
+		return ""
+	}
+	b := make([]byte, n)
+	_, _ = rd.r.Read(b)
+	return string(b)
+}
+
+// end checks that the frame holds nothing more.
+func (rd *reader) end(what string) {
+	if rd.err == nil && rd.r.Len() != 0 {
+		rd.fail("%s: %d bytes after the message", what, rd.r.Len())
+	}
+}
+
+// ClientMessage is one decoded client message; only the field named by Type is set.
+type ClientMessage struct {
+	Type  MsgType
+	Join  Join
+	Input Input
+	Ping  Ping
+}
+
+// ClientDecoder decodes client frames. A session owns one and reuses it: decoding an input
+// allocates nothing.
+type ClientDecoder struct{ rd *reader }
+
+// NewClientDecoder returns a decoder of client messages.
+func NewClientDecoder() *ClientDecoder { return &ClientDecoder{rd: newReader()} }
+
+// Decode decodes one client frame into m. Any problem is a *CloseError with code 1007 and a
+// reason that says what was wrong.
+func (cd *ClientDecoder) Decode(b []byte, m *ClientMessage) error {
+	rd := cd.rd
+	rd.reset(b)
+	n := rd.array("message")
+	if rd.err == nil && n < 1 {
+		rd.fail("message: empty array")
+	}
+	m.Type = MsgType(rd.uint("message type", 255))
+	if rd.err != nil {
+		return rd.err
+	}
+	arity := func(want int) {
+		if n != want {
+			rd.fail("message type %d: %d fields, want %d", m.Type, n, want)
+		}
+	}
+	switch m.Type {
+	case MsgJoin:
+		arity(2)
+		m.Join.Name = CleanName(rd.str("join name", maxNameBytes))
+	case MsgInput:
+		arity(7)
+		in := &m.Input
+		in.Seq = uint32(rd.uint("input seq", math.MaxUint32))
+		in.Ack = uint32(rd.uint("input ack", math.MaxUint32))
+		in.MoveX = rd.float("input moveX")
+		in.MoveY = rd.float("input moveY")
+		in.Aim = rd.float("input aim")
+		in.Buttons = Buttons(rd.uint("input buttons", uint64(knownButtons)))
+		if rd.err == nil && math.Hypot(in.MoveX, in.MoveY) > 1.001 {
+			rd.fail("input move: longer than 1")
+		}
+	case MsgPing:
+		arity(2)
+		m.Ping.ClientTime = rd.float("ping time")
+	case MsgLeave:
+		arity(1)
+	default:
+		rd.fail("unknown message type %d", m.Type)
+	}
+	rd.end("message")
+	if rd.err != nil {
+		return rd.err
+	}
+	return nil
+}
+
+// CleanName makes a client-chosen name safe to show: control and invalid characters removed,
+// surrounding space trimmed, at most MaxNameLen characters.
+func CleanName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) || !unicode.IsPrint(r) && r != ' ' {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > MaxNameLen {
+		s = strings.TrimSpace(string([]rune(s)[:MaxNameLen]))
+	}
+	return s
+}
+
+// writer encodes messages into a reusable buffer.
+type writer struct {
+	buf bytes.Buffer
+	e   *msgpack.Encoder
+}
+
+func newWriter() *writer {
+	w := &writer{e: msgpack.NewEncoder(nil)}
+	w.e.Reset(&w.buf)
+	return w
+}
+
+// The encoder writes into a bytes.Buffer, which does not fail; the errors below are nil.
+
+func (w *writer) header(t MsgType, fields int) {
+	w.buf.Reset()
+	_ = w.e.EncodeArrayLen(fields + 1)
+	_ = w.e.EncodeUint(uint64(t))
+}
+
+func (w *writer) uint(n uint64)     { _ = w.e.EncodeUint(n) }
+func (w *writer) f64(f float64)     { _ = w.e.EncodeFloat64(f) }
+func (w *writer) f32(f float32)     { _ = w.e.EncodeFloat32(f) }
+func (w *writer) str(s string)      { _ = w.e.EncodeString(s) }
+func (w *writer) array(n int)       { _ = w.e.EncodeArrayLen(n) }
+func (w *writer) bytesCopy() []byte { return bytes.Clone(w.buf.Bytes()) }
+
+// Encoder encodes whole messages. Each method returns a new slice that the caller owns. An
+// Encoder is not safe for concurrent use.
+type Encoder struct{ w *writer }
+
+// NewEncoder returns an Encoder.
+func NewEncoder() *Encoder { return &Encoder{w: newWriter()} }
+
+// Join encodes a join.
+func (e *Encoder) Join(j Join) []byte {
+	w := e.w
+	w.header(MsgJoin, 1)
+	w.str(j.Name)
+	return w.bytesCopy()
+}
+
+// Input encodes an input.
+func (e *Encoder) Input(in Input) []byte {
+	w := e.w
+	w.header(MsgInput, 6)
+	w.uint(uint64(in.Seq))
+	w.uint(uint64(in.Ack))
+	w.f64(in.MoveX)
+	w.f64(in.MoveY)
+	w.f64(in.Aim)
+	w.uint(uint64(in.Buttons))
+	return w.bytesCopy()
+}
+
+// Ping encodes a ping.
+func (e *Encoder) Ping(p Ping) []byte {
+	w := e.w
+	w.header(MsgPing, 1)
+	w.f64(p.ClientTime)
+	return w.bytesCopy()
+}
+
+// ClientLeave encodes a client's leave.
+func (e *Encoder) ClientLeave() []byte {
+	e.w.header(MsgLeave, 0)
+	return e.w.bytesCopy()
+}
+
+// Welcome encodes a welcome.
+func (e *Encoder) Welcome(m Welcome) []byte {
+	w := e.w
+	w.header(MsgWelcome, 5)
+	w.uint(uint64(m.PlayerID))
+	w.uint(uint64(m.TickRate))
+	w.uint(uint64(m.SnapshotRate))
+	mi := m.Map
+	w.array(7)
+	w.str(mi.Name)
+	w.f64(mi.TileSize)
+	w.uint(uint64(mi.Cols))
+	w.uint(uint64(mi.Rows))
+	w.str(mi.Tiles)
+	w.f64(mi.Width)
+	w.f64(mi.Height)
+	r := m.Rules
+	w.array(4)
+	w.f64(r.PlayerRadius)
+	w.f64(r.BulletRadius)
+	w.uint(uint64(r.MaxHealth))
+	w.f64(r.PlayerSpeed)
+	return w.bytesCopy()
+}
+
+// Pong encodes a pong.
+func (e *Encoder) Pong(p Pong) []byte {
+	w := e.w
+	w.header(MsgPong, 2)
+	w.f64(p.ClientTime)
+	w.uint(uint64(p.ServerTick))
+	return w.bytesCopy()
+}
+
+// ServerLeave encodes the server's leave notice.
+func (e *Encoder) ServerLeave(l Leave) []byte {
+	w := e.w
+	w.header(MsgLeave, 2)
+	w.uint(uint64(l.Code))
+	w.str(l.Reason)
+	return w.bytesCopy()
+}
+
+// Snapshot encodes a whole snapshot. The server's hot path uses SnapshotEncoder instead.
+func (e *Encoder) Snapshot(s *Snapshot) []byte {
+	w := e.w
+	w.header(MsgSnapshot, 4)
+	w.uint(uint64(s.Tick))
+	w.uint(uint64(s.LastSeq))
+	encodeEntities(w, s.Players, s.Bullets)
+	return w.bytesCopy()
+}
+
+func encodeEntities(w *writer, players []PlayerState, bullets []BulletState) {
+	w.array(len(players))
+	for i := range players {
+		p := &players[i]
+		w.array(10)
+		w.uint(uint64(p.ID))
+		w.f32(p.X)
+		w.f32(p.Y)
+		w.f32(p.Aim)
+		w.uint(uint64(max(p.Health, 0)))
+		w.uint(uint64(max(p.Kills, 0)))
+		w.uint(uint64(max(p.Deaths, 0)))
+		w.uint(uint64(p.Flags))
+		w.uint(uint64(p.Hue))
+		w.str(p.Name)
+	}
+	w.array(len(bullets))
+	for i := range bullets {
+		b := &bullets[i]
+		w.array(6)
+		w.uint(uint64(b.ID))
+		w.uint(uint64(b.Owner))
+		w.f32(b.X)
+		w.f32(b.Y)
+		w.f32(b.VX)
+		w.f32(b.VY)
+	}
+}

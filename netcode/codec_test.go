@@ -1,0 +1,264 @@
+package netcode
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tickwire/tickwire/game"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+func decodeClient(t testing.TB, b []byte) (ClientMessage, error) {
+	t.Helper()
+	var m ClientMessage
+	err := NewClientDecoder().Decode(b, &m)
+	return m, err
+}
+
+func TestClientMessagesRoundTrip(t *testing.T) {
+	enc := NewEncoder()
+	tests := []struct {
+		name  string
+		frame []byte
+		want  ClientMessage
+	}{
+		{"join", enc.Join(Join{Name: "Alice"}), ClientMessage{Type: MsgJoin, Join: Join{Name: "Alice"}}},
+		{"join with empty name", enc.Join(Join{}), ClientMessage{Type: MsgJoin}},
+		{"input", enc.Input(Input{Seq: 7, Ack: 300, MoveX: 0.6, MoveY: -0.8, Aim: -2.5, Buttons: ButtonFire}),
+			ClientMessage{Type: MsgInput, Input: Input{Seq: 7, Ack: 300, MoveX: 0.6, MoveY: -0.8, Aim: -2.5, Buttons: ButtonFire}}},
+		{"input at max seq", enc.Input(Input{Seq: math.MaxUint32}), ClientMessage{Type: MsgInput, Input: Input{Seq: math.MaxUint32}}},
+		{"ping", enc.Ping(Ping{ClientTime: 12345.678}), ClientMessage{Type: MsgPing, Ping: Ping{ClientTime: 12345.678}}},
+		{"leave", enc.ClientLeave(), ClientMessage{Type: MsgLeave}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := decodeClient(t, tc.frame)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("decoded %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestClientEncodingsOfOtherClients decodes messages written the way other encoders write them:
+// integers for floats, float32, the widest integer forms. The browser's encoder, for one,
+// writes 0 as an integer.
+func TestClientEncodingsOfOtherClients(t *testing.T) {
+	frame := func(vals ...any) []byte {
+		b, err := msgpack.Marshal(vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	got, err := decodeClient(t, frame(uint64(3), uint64(1), int64(0), 0, float32(1), int8(2), uint8(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Input{Seq: 1, MoveX: 0, MoveY: 1, Aim: 2, Buttons: ButtonFire}
+	if got.Input != want {
+		t.Errorf("input %+v, want %+v", got.Input, want)
+	}
+}
+
+func TestCleanName(t *testing.T) {
+	tests := map[string]string{
+		"Alice":                      "Alice",
+		"  Bob  ":                    "Bob",
+		"a\x00b\nc\u202ed":           "abcd",
+		"abcdefghijklmnopqrstuvwxyz": "abcdefghijklmnop",
+		"ünïcødé ok":                 "ünïcødé ok",
+		"\xff\xfe":                   "",
+		"123456789012345 x":          "123456789012345",
+	}
+	for in, want := range tests {
+		if got := CleanName(in); got != want {
+			t.Errorf("CleanName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestClientDecoderRejects feeds the decoder every kind of bad frame it must refuse with 1007.
+func TestClientDecoderRejects(t *testing.T) {
+	m := func(vals ...any) []byte {
+		b, err := msgpack.Marshal(vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	input := func(seq, ack, mx, my, aim, buttons any) []byte { return m(3, seq, ack, mx, my, aim, buttons) }
+	valid := NewEncoder().Input(Input{Seq: 1})
+	tests := []struct {
+		name   string
+		frame  []byte
+		reason string
+	}{
+		{"empty frame", nil, "message ends early"},
+		{"not an array", m1(t, "hello"), "not an array"},
+		{"map instead of array", m1(t, map[string]int{"type": 3}), "not an array"},
+		{"empty array", m1(t, []any{}), "empty array"},
+		{"unknown type", m(99), "unknown message type 99"},
+		{"type as string", m("3"), "want an integer"},
+		{"negative type", m(-1), "out of range"},
+		{"input too short", m(3, 1, 0, 0, 0, 0), "6 fields, want 7"},
+		{"input too long", m(3, 1, 0, 0, 0, 0, 0, 0), "8 fields, want 7"},
+		{"NaN move", input(1, 0, math.NaN(), 0, 0, 0), "not finite"},
+		{"infinite aim", input(1, 0, 0, 0, math.Inf(-1), 0), "not finite"},
+		{"move too long", input(1, 0, 1, 1, 0, 0), "longer than 1"},
+		{"huge move", input(1, 0, 1e300, 0, 0, 0), "longer than 1"},
+		{"unknown button", input(1, 0, 0, 0, 0, 2), "out of range"},
+		{"negative seq", input(-5, 0, 0, 0, 0, 0), "out of range"},
+		{"seq over 32 bits", input(uint64(1)<<40, 0, 0, 0, 0, 0), "out of range"},
+		{"nil field", input(nil, 0, 0, 0, 0, 0), "nil"},
+		{"float seq", input(1.5, 0, 0, 0, 0, 0), "want an integer"},
+		{"string move", input(1, 0, "left", 0, 0, 0), "want a number"},
+		{"trailing bytes", append(bytes.Clone(valid), 0x00), "1 bytes after the message"},
+		{"truncated", valid[:len(valid)-2], "ends early"},
+		{"join name not a string", m(1, 42), "want a string"},
+		{"join name too long", m(1, strings.Repeat("x", 300)), "bad string length"},
+		{"forged string length", []byte{0x92, 0x01, 0xdb, 0xff, 0xff, 0xff, 0xff, 'a'}, "bad string length"},
+		{"forged array length", []byte{0xdd, 0xff, 0xff, 0xff, 0xff, 0x03}, "4294967295 fields"},
+		{"ping without time", m(5), "1 fields, want 2"},
+		{"leave with fields", m(7, 1), "2 fields, want 1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := decodeClient(t, tc.frame)
+			var ce *CloseError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v, want a *CloseError", err)
+			}
+			if ce.Code != CloseInvalid || !strings.Contains(ce.Reason, tc.reason) {
+				t.Errorf("close %d %q, want 1007 with %q", ce.Code, ce.Reason, tc.reason)
+			}
+		})
+	}
+}
+
+func m1(t *testing.T, v any) []byte {
+	b, err := msgpack.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestServerMessagesRoundTrip(t *testing.T) {
+	enc := NewEncoder()
+	welcome := Welcome{
+		PlayerID: 3, TickRate: 30, SnapshotRate: 15,
+		Map:   MapInfo{Name: "m", TileSize: 40, Cols: 2, Rows: 1, Tiles: ".S", Width: 80, Height: 40},
+		Rules: RulesInfo{PlayerRadius: 16, BulletRadius: 4, MaxHealth: 100, PlayerSpeed: 220},
+	}
+	snap := Snapshot{
+		Tick: 99, LastSeq: 12,
+		Players: []PlayerState{{ID: 3, X: 1.5, Y: 2.25, Aim: -1, Health: 75, Kills: 2, Deaths: 1, Flags: FlagAlive, Hue: 137, Name: "Al"}},
+		Bullets: []BulletState{{ID: 9, Owner: 3, X: 5, Y: 6, VX: 800, VY: 0}},
+	}
+	tests := []struct {
+		name  string
+		frame []byte
+		want  ServerMessage
+	}{
+		{"welcome", enc.Welcome(welcome), ServerMessage{Type: MsgWelcome, Welcome: welcome}},
+		{"snapshot", enc.Snapshot(&snap), ServerMessage{Type: MsgSnapshot, Snapshot: snap}},
+		{"empty snapshot", enc.Snapshot(&Snapshot{Tick: 1}), ServerMessage{Type: MsgSnapshot, Snapshot: Snapshot{Tick: 1, Players: []PlayerState{}, Bullets: []BulletState{}}}},
+		{"pong", enc.Pong(Pong{ClientTime: 1.25, ServerTick: 4}), ServerMessage{Type: MsgPong, Pong: Pong{ClientTime: 1.25, ServerTick: 4}}},
+		{"leave", enc.ServerLeave(Leave{Code: CloseGoingAway, Reason: "server shutting down"}), ServerMessage{Type: MsgLeave, Leave: Leave{Code: 1001, Reason: "server shutting down"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got ServerMessage
+			got.Snapshot.Players, got.Snapshot.Bullets = []PlayerState{}, []BulletState{}
+			if err := NewServerDecoder().Decode(tc.frame, &got); err != nil {
+				t.Fatal(err)
+			}
+			if tc.want.Type != MsgSnapshot {
+				got.Snapshot = Snapshot{}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("decoded %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// testWorld is a small world with two players, one of whom has fired.
+func testWorld(t testing.TB) *game.World {
+	m, err := game.ParseMap([]byte("---\n.S..S.\n......\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := game.NewWorld(game.Config{Map: m, Width: 800, Height: 800})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := w.Join("a")
+	w.Join("b")
+	w.Step([]game.Input{{Player: a, Fire: true, Aim: 1.5}})
+	return w
+}
+
+func TestSnapshotEncoderMatchesWorld(t *testing.T) {
+	w := testWorld(t)
+	enc := NewSnapshotEncoder()
+	enc.Update(w)
+	var got ServerMessage
+	if err := NewServerDecoder().Decode(enc.AppendFor(nil, 41), &got); err != nil {
+		t.Fatal(err)
+	}
+	s := got.Snapshot
+	if got.Type != MsgSnapshot || s.Tick != w.Tick || s.LastSeq != 41 {
+		t.Fatalf("header: type %d tick %d lastSeq %d", got.Type, s.Tick, s.LastSeq)
+	}
+	if len(s.Players) != 2 || len(s.Bullets) != 1 {
+		t.Fatalf("%d players, %d bullets; want 2 and 1", len(s.Players), len(s.Bullets))
+	}
+	for i, p := range s.Players {
+		wp := w.Players[i]
+		if p.ID != uint32(wp.ID) || p.X != float32(wp.Pos.X) || p.Y != float32(wp.Pos.Y) || p.Name != wp.Name || p.Flags != FlagAlive || p.Health != 100 || p.Hue != wp.Hue {
+			t.Errorf("player %d: %+v, world has %+v", i, p, wp)
+		}
+	}
+	if b := s.Bullets[0]; b.Owner != uint32(w.Players[0].ID) || b.VY <= 0 {
+		t.Errorf("bullet %+v", b)
+	}
+}
+
+// TestHotPathsDoNotAllocate pins the per-client, per-tick paths at zero allocations: decoding
+// an input, and building a client's snapshot frame from the shared encoding.
+func TestHotPathsDoNotAllocate(t *testing.T) {
+	frame := NewEncoder().Input(Input{Seq: 1, MoveX: 1, Aim: 1, Buttons: ButtonFire})
+	dec := NewClientDecoder()
+	var m ClientMessage
+	if n := testing.AllocsPerRun(100, func() {
+		if err := dec.Decode(frame, &m); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("decoding an input: %v allocations, want 0", n)
+	}
+
+	w := testWorld(t)
+	enc := NewSnapshotEncoder()
+	enc.Update(w)
+	var slot latestFrame
+	if n := testing.AllocsPerRun(100, func() {
+		b := enc.AppendFor(slot.buffer(), 7)
+		slot.put(b)
+		slot.recycle(slot.take())
+	}); n != 0 {
+		t.Errorf("building and queueing a client's snapshot: %v allocations, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { enc.Update(w) }); n != 0 {
+		t.Errorf("encoding the shared snapshot: %v allocations, want 0", n)
+	}
+}

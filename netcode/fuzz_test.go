@@ -1,0 +1,57 @@
+package netcode
+
+import (
+	"errors"
+	"math"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzClientDecoder feeds arbitrary frames to the decoder of client messages. It must never
+// panic; every refusal is a 1007 close; and whatever it accepts must be within the protocol's
+// ranges and survive a round trip through the encoder unchanged.
+func FuzzClientDecoder(f *testing.F) {
+	enc := NewEncoder()
+	f.Add(enc.Join(Join{Name: "Alice"}))
+	f.Add(enc.Input(Input{Seq: 1, Ack: 2, MoveX: 0.6, MoveY: 0.8, Aim: 1, Buttons: ButtonFire}))
+	f.Add(enc.Ping(Ping{ClientTime: 1e9}))
+	f.Add(enc.ClientLeave())
+	f.Add([]byte{0x92, 0x01, 0xdb, 0xff, 0xff, 0xff, 0xff})
+	f.Add([]byte{0x97, 0x03, 0x01, 0x00, 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x00})
+	dec := NewClientDecoder()
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		var m ClientMessage
+		err := dec.Decode(frame, &m)
+		if err != nil {
+			var ce *CloseError
+			if !errors.As(err, &ce) || ce.Code != CloseInvalid || len(ce.Reason) > 123 {
+				t.Fatalf("refusal %v: want a 1007 close with a short reason", err)
+			}
+			return
+		}
+		var again []byte
+		switch m.Type {
+		case MsgJoin:
+			if !utf8.ValidString(m.Join.Name) || utf8.RuneCountInString(m.Join.Name) > MaxNameLen {
+				t.Fatalf("accepted name %q", m.Join.Name)
+			}
+			again = enc.Join(m.Join)
+		case MsgInput:
+			in := m.Input
+			if math.Hypot(in.MoveX, in.MoveY) > 1.001 || math.IsNaN(in.Aim) || math.IsInf(in.Aim, 0) || in.Buttons&^knownButtons != 0 {
+				t.Fatalf("accepted input out of range: %+v", in)
+			}
+			again = enc.Input(in)
+		case MsgPing:
+			again = enc.Ping(m.Ping)
+		case MsgLeave:
+			again = enc.ClientLeave()
+		default:
+			t.Fatalf("accepted unknown type %d", m.Type)
+		}
+		var m2 ClientMessage
+		if err := NewClientDecoder().Decode(again, &m2); err != nil || m2 != m {
+			t.Fatalf("round trip: %+v became %+v (%v)", m, m2, err)
+		}
+	})
+}

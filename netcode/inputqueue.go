@@ -1,0 +1,58 @@
+package netcode
+
+import "github.com/tickwire/tickwire/game"
+
+// inputQueueLen is how many inputs a player may have waiting. At 30 Hz it absorbs about
+// 130 ms of network jitter; beyond that, waiting inputs only add latency.
+const inputQueueLen = 4
+
+// InputQueue is one player's jitter buffer: inputs wait here, in arrival (and so seq) order,
+// until the room applies one per tick. The room owns it; it is not safe for concurrent use.
+type InputQueue struct {
+	buf     [inputQueueLen]Input
+	head, n int
+	last    Input  // the newest input applied
+	Dropped uint64 // inputs dropped because the queue was full
+}
+
+// Push adds an input. When the queue is full the oldest waiting input is dropped, so that a
+// burst of late inputs cannot build up lasting delay.
+func (q *InputQueue) Push(in Input) {
+	if q.n == len(q.buf) {
+		q.head = (q.head + 1) % len(q.buf)
+		q.n--
+		q.Dropped++
+	}
+	q.buf[(q.head+q.n)%len(q.buf)] = in
+	q.n++
+}
+
+// Len returns the number of waiting inputs.
+func (q *InputQueue) Len() int { return q.n }
+
+// Next returns the input to apply this tick: the oldest waiting one, or, if none waits, the
+// last one again with its buttons released (movement goes on; a missing input never fires).
+func (q *InputQueue) Next() Input {
+	if q.n == 0 {
+		in := q.last
+		in.Buttons = 0
+		return in
+	}
+	q.last = q.buf[q.head]
+	q.head = (q.head + 1) % len(q.buf)
+	q.n--
+	return q.last
+}
+
+// LastSeq is the seq of the newest input Next returned.
+func (q *InputQueue) LastSeq() uint32 { return q.last.Seq }
+
+// GameInput converts an input for player id into the simulation's form.
+func (in Input) GameInput(id game.EntityID) game.Input {
+	return game.Input{
+		Player: id,
+		Move:   game.Vec{X: in.MoveX, Y: in.MoveY},
+		Aim:    in.Aim,
+		Fire:   in.Buttons&ButtonFire != 0,
+	}
+}

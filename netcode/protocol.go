@@ -1,0 +1,143 @@
+package netcode
+
+import "github.com/tickwire/tickwire/game"
+
+// Subprotocol is the WebSocket subprotocol a client must offer. Its number is the protocol
+// version, raised on every incompatible change (see PROTOCOL.md, "Version history").
+const Subprotocol = "tickwire.v1"
+
+// ReadLimit is the largest frame a client may send, in bytes. The largest legitimate client
+// message, a join with a long name, is well under it.
+const ReadLimit = 1024
+
+// MaxNameLen is the longest player name, in characters, that the server keeps.
+const MaxNameLen = 16
+
+// MsgType is the first element of every message array.
+type MsgType uint8
+
+// Message types. The numbers are part of the protocol.
+const (
+	MsgJoin     MsgType = 1 // client → server
+	MsgWelcome  MsgType = 2 // server → client
+	MsgInput    MsgType = 3 // client → server
+	MsgSnapshot MsgType = 4 // server → client
+	MsgPing     MsgType = 5 // client → server
+	MsgPong     MsgType = 6 // server → client
+	MsgLeave    MsgType = 7 // both ways
+)
+
+// Buttons are the bit flags of an input.
+type Buttons uint8
+
+// Button bits. Any other bit in an input is an error.
+const (
+	ButtonFire Buttons = 1 << iota
+
+	knownButtons = ButtonFire
+)
+
+// Join is the first message a client sends.
+type Join struct {
+	Name string // cleaned by the decoder: no control characters, at most MaxNameLen characters
+}
+
+// Welcome answers a join.
+type Welcome struct {
+	PlayerID     uint32
+	TickRate     int
+	SnapshotRate int
+	Map          MapInfo
+	Rules        RulesInfo
+}
+
+// MapInfo describes the arena: a block of tiles repeated to fill Width x Height.
+type MapInfo struct {
+	Name          string
+	TileSize      float64
+	Cols, Rows    int
+	Tiles         string
+	Width, Height float64
+}
+
+// RulesInfo are the rules a client needs to draw (and later predict) the game.
+type RulesInfo struct {
+	PlayerRadius float64
+	BulletRadius float64
+	MaxHealth    int
+	PlayerSpeed  float64
+}
+
+// NewWelcome describes world w to the player id.
+func NewWelcome(w *game.World, id game.EntityID, snapshotRate int) Welcome {
+	m, r := w.Arena.Map, w.Rules
+	return Welcome{
+		PlayerID:     uint32(id),
+		TickRate:     w.TickRate,
+		SnapshotRate: snapshotRate,
+		Map: MapInfo{
+			Name: m.Name, TileSize: m.TileSize, Cols: m.Cols, Rows: m.Rows, Tiles: m.Tiles,
+			Width: w.Arena.W, Height: w.Arena.H,
+		},
+		Rules: RulesInfo{
+			PlayerRadius: r.PlayerRadius, BulletRadius: r.BulletRadius,
+			MaxHealth: r.MaxHealth, PlayerSpeed: r.PlayerSpeed,
+		},
+	}
+}
+
+// Input is what a client wants for one tick.
+type Input struct {
+	Seq          uint32  // rises by one per input, from 1
+	Ack          uint32  // tick of the newest snapshot the client applied
+	MoveX, MoveY float64 // length at most 1
+	Aim          float64 // radians, finite
+	Buttons      Buttons
+}
+
+// Snapshot is the state of the arena at one tick, as one client receives it.
+type Snapshot struct {
+	Tick    uint32
+	LastSeq uint32 // newest input of the receiving client that the server applied
+	Players []PlayerState
+	Bullets []BulletState
+}
+
+// PlayerFlags are the bit flags of a PlayerState.
+type PlayerFlags uint8
+
+// FlagAlive is set while the player is alive.
+const FlagAlive PlayerFlags = 1
+
+// PlayerState is one player in a snapshot.
+type PlayerState struct {
+	ID            uint32
+	X, Y, Aim     float32
+	Health        int
+	Kills, Deaths int
+	Flags         PlayerFlags
+	Hue           uint16
+	Name          string
+}
+
+// BulletState is one bullet in a snapshot.
+type BulletState struct {
+	ID, Owner    uint32
+	X, Y, VX, VY float32
+}
+
+// Ping asks the server to echo ClientTime in a Pong.
+type Ping struct{ ClientTime float64 }
+
+// Pong answers a Ping.
+type Pong struct {
+	ClientTime float64
+	ServerTick uint32
+}
+
+// Leave says goodbye: from a client it has no fields; from the server it carries the close
+// code and reason that follow.
+type Leave struct {
+	Code   CloseCode
+	Reason string
+}

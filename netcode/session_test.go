@@ -1,0 +1,390 @@
+package netcode
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// testLogger routes a session's logs to the test's log.
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tlogWriter struct{ t testing.TB }
+
+func (w tlogWriter) Write(b []byte) (int, error) {
+	w.t.Logf("%s", strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+// fakeRoom is a Handler that welcomes every join and records what it receives.
+type fakeRoom struct {
+	mu     sync.Mutex
+	inputs []Input
+	joins  chan Join
+	leaves chan *Session
+	sess   chan *Session
+}
+
+func newFakeRoom() *fakeRoom {
+	return &fakeRoom{joins: make(chan Join, 16), leaves: make(chan *Session, 16), sess: make(chan *Session, 16)}
+}
+
+func (r *fakeRoom) HandleJoin(s *Session, j Join) error {
+	if j.Name == "full" {
+		return &CloseError{Code: CloseTryAgainLater, Reason: "room full"}
+	}
+	_ = s.QueueControl(NewEncoder().Welcome(Welcome{PlayerID: 7, TickRate: 30, SnapshotRate: 30}))
+	r.joins <- j
+	r.sess <- s
+	return nil
+}
+
+func (r *fakeRoom) HandleInput(s *Session, in Input) {
+	r.mu.Lock()
+	r.inputs = append(r.inputs, in)
+	r.mu.Unlock()
+}
+
+func (r *fakeRoom) HandleLeave(s *Session) { r.leaves <- s }
+func (r *fakeRoom) ServerTick() uint32     { return 77 }
+
+// serve starts an httptest server whose /ws runs sessions against room; cancel closes them
+// all with 1001.
+func serve(t *testing.T, room Handler, cfg SessionConfig) (wsURL string, cancel context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	up := websocket.Upgrader{Subprotocols: []string{Subprotocol}}
+	var wg sync.WaitGroup
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		wg.Add(1)
+		defer wg.Done()
+		_ = NewSession(conn, cfg, testLogger(t)).Run(ctx, room)
+	}))
+	t.Cleanup(func() { cancel(); wg.Wait(); srv.Close() })
+	return "ws" + strings.TrimPrefix(srv.URL, "http"), cancel
+}
+
+// rawDial connects without joining, for tests of what a misbehaving client sends.
+func rawDial(t *testing.T, url string) *websocket.Conn {
+	t.Helper()
+	d := websocket.Dialer{Subprotocols: []string{Subprotocol}}
+	c, _, err := d.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// readUntilClose reads frames until the server closes, within a deadline, and returns the
+// close code and reason, and the leave message if one came first.
+func readUntilClose(t *testing.T, c *websocket.Conn) (CloseCode, string, *Leave) {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	var leave *Leave
+	dec := NewServerDecoder()
+	for {
+		mt, b, err := c.ReadMessage()
+		if err != nil {
+			ce, ok := err.(*websocket.CloseError)
+			if !ok {
+				t.Fatalf("connection ended without a close frame: %v", err)
+			}
+			return CloseCode(ce.Code), ce.Text, leave
+		}
+		if mt != websocket.BinaryMessage {
+			t.Fatalf("server sent a frame of type %d", mt)
+		}
+		var m ServerMessage
+		if err := dec.Decode(b, &m); err == nil && m.Type == MsgLeave {
+			l := m.Leave
+			leave = &l
+		}
+	}
+}
+
+func TestSessionJoinInputPingLeave(t *testing.T) {
+	room := newFakeRoom()
+	url, _ := serve(t, room, SessionConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, url, "  Al\x00ice  ", DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Welcome.PlayerID != 7 {
+		t.Errorf("welcome %+v", c.Welcome)
+	}
+	if j := <-room.joins; j.Name != "Alice" {
+		t.Errorf("joined as %q, want the cleaned name Alice", j.Name)
+	}
+	for range 3 {
+		if err := c.SendInput(Input{MoveX: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Ping(42.5); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Type != MsgPong || m.Pong.ClientTime != 42.5 || m.Pong.ServerTick != 77 {
+		t.Fatalf("pong: %+v", m)
+	}
+	// The inputs were read before the ping, so they have all arrived.
+	room.mu.Lock()
+	got := len(room.inputs)
+	seqs := []uint32{}
+	for _, in := range room.inputs {
+		seqs = append(seqs, in.Seq)
+	}
+	room.mu.Unlock()
+	if got != 3 || seqs[0] != 1 || seqs[2] != 3 {
+		t.Errorf("inputs received: seqs %v, want [1 2 3]", seqs)
+	}
+	if err := c.Leave(); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		if _, err = c.Next(); err != nil {
+			break
+		}
+	}
+	if code := CloseCodeOf(err); code != CloseNormal {
+		t.Errorf("close after leave: %v, want 1000", err)
+	}
+	<-room.leaves
+}
+
+// TestSessionRefusesBadInput sends each kind of bad input on its own connection and checks the
+// close code and that the reason says something.
+func TestSessionRefusesBadInput(t *testing.T) {
+	room := newFakeRoom()
+	url, _ := serve(t, room, SessionConfig{})
+	enc := NewEncoder()
+	join := enc.Join(Join{Name: "x"})
+	tests := []struct {
+		name   string
+		frames [][]byte
+		text   bool
+		code   CloseCode
+		reason string
+	}{
+		{"text frame", [][]byte{[]byte(`{"type":"join"}`)}, true, CloseUnsupported, "text frames"},
+		{"frame over the read limit", [][]byte{make([]byte, ReadLimit+1)}, false, CloseTooBig, "over 1024 bytes"},
+		{"undecodable", [][]byte{{0xc1}}, false, CloseInvalid, ""},
+		{"input before join", [][]byte{enc.Input(Input{Seq: 1})}, false, CloseInvalid, "input before join"},
+		{"second join", [][]byte{join, join}, false, CloseInvalid, "second join"},
+		{"seq goes back", [][]byte{join, enc.Input(Input{Seq: 5}), enc.Input(Input{Seq: 5})}, false, CloseInvalid, "seq 5 not above 5"},
+		{"room full", [][]byte{enc.Join(Join{Name: "full"})}, false, CloseTryAgainLater, "room full"},
+		{"unknown type", [][]byte{join, {0x91, 0x63}}, false, CloseInvalid, "unknown message type 99"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := rawDial(t, url)
+			mt := websocket.BinaryMessage
+			if tc.text {
+				mt = websocket.TextMessage
+			}
+			for _, f := range tc.frames {
+				if err := c.WriteMessage(mt, f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, reason, leave := readUntilClose(t, c)
+			if code != tc.code || !strings.Contains(reason, tc.reason) || reason == "" {
+				t.Errorf("closed %d %q, want %d with %q", code, reason, tc.code, tc.reason)
+			}
+			if leave == nil || leave.Code != tc.code {
+				t.Errorf("leave message before the close: %+v, want code %d", leave, tc.code)
+			}
+		})
+	}
+}
+
+func TestSessionJoinTimeout(t *testing.T) {
+	url, _ := serve(t, newFakeRoom(), SessionConfig{JoinTimeout: 50 * time.Millisecond})
+	c := rawDial(t, url)
+	if code, _, _ := readUntilClose(t, c); code != CloseJoinTimeout {
+		t.Errorf("closed %d, want 4001", code)
+	}
+}
+
+func TestSessionRateLimit(t *testing.T) {
+	room := newFakeRoom()
+	url, _ := serve(t, room, SessionConfig{MessageRate: 1, MessageBurst: 5})
+	c := rawDial(t, url)
+	enc := NewEncoder()
+	_ = c.WriteMessage(websocket.BinaryMessage, enc.Join(Join{}))
+	// Far faster than one a second: the first five pass, the next five are dropped, then 1008.
+	for i := range 20 {
+		if err := c.WriteMessage(websocket.BinaryMessage, enc.Input(Input{Seq: uint32(i + 1)})); err != nil {
+			break
+		}
+	}
+	code, reason, _ := readUntilClose(t, c)
+	if code != ClosePolicy || !strings.Contains(reason, "rate") {
+		t.Errorf("closed %d %q, want 1008 about the rate", code, reason)
+	}
+	room.mu.Lock()
+	defer room.mu.Unlock()
+	if len(room.inputs) > 5+1 { // the burst, and at most one token refilled meanwhile
+		t.Errorf("%d inputs passed the limiter, want about 5", len(room.inputs))
+	}
+}
+
+func TestSessionShutdownSends1001(t *testing.T) {
+	room := newFakeRoom()
+	url, cancel := serve(t, room, SessionConfig{})
+	ctx, stop := context.WithTimeout(context.Background(), 20*time.Second)
+	defer stop()
+	c, err := Dial(ctx, url, "a", DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cancel()
+	var leave *Leave
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		m, err := c.Next()
+		if err != nil {
+			if code := CloseCodeOf(err); code != CloseGoingAway {
+				t.Fatalf("close: %v, want 1001", err)
+			}
+			break
+		}
+		if m.Type == MsgLeave {
+			l := m.Leave
+			leave = &l
+		}
+	}
+	if leave == nil || leave.Code != CloseGoingAway || leave.Reason != "server shutting down" {
+		t.Errorf("leave before the close: %+v", leave)
+	}
+}
+
+// TestSessionLatestSnapshotWins queues snapshots faster than anyone sends them: the writer
+// sends the newest, counts the replaced ones, and every frame it sends is a whole snapshot.
+func TestSessionLatestSnapshotWins(t *testing.T) {
+	room := newFakeRoom()
+	url, _ := serve(t, room, SessionConfig{})
+	ctx, stop := context.WithTimeout(context.Background(), 20*time.Second)
+	defer stop()
+	c, err := Dial(ctx, url, "a", DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := <-room.sess
+	w := testWorld(t)
+	enc := NewSnapshotEncoder()
+	for range 200 {
+		w.Step(nil)
+		enc.Update(w)
+		s.QueueSnapshot(enc, 0)
+	}
+	last := w.Tick
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	received := 0
+	for {
+		m, err := c.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Type != MsgSnapshot {
+			continue
+		}
+		received++
+		if m.Snapshot.Tick == last {
+			break
+		}
+	}
+	if replaced := s.SnapshotsReplace.Load(); replaced+uint64(received) != 200 {
+		t.Errorf("sent %d + replaced %d != queued 200", received, replaced)
+	}
+}
+
+func TestLatestFrameKeepsNewest(t *testing.T) {
+	var l latestFrame
+	a := append(l.buffer(), 'a')
+	if l.put(a) {
+		t.Error("first put reported a replacement")
+	}
+	b := append(l.buffer(), 'b')
+	if !l.put(b) {
+		t.Error("second put did not report replacing the first")
+	}
+	if got := l.take(); string(got) != "b" {
+		t.Errorf("took %q, want the newest, b", got)
+	}
+	if got := l.take(); got != nil {
+		t.Errorf("took %q from an empty slot", got)
+	}
+	l.recycle(b)
+	l.recycle(append([]byte(nil), 'c'))
+	l.recycle(append([]byte(nil), 'd')) // a third spare is let go: at most two are kept
+	if len(l.free) != 2 {
+		t.Errorf("%d spare buffers, want at most 2", len(l.free))
+	}
+}
+
+func TestInputQueue(t *testing.T) {
+	var q InputQueue
+	if in := q.Next(); in != (Input{}) {
+		t.Errorf("empty queue gave %+v", in)
+	}
+	for seq := uint32(1); seq <= 6; seq++ {
+		q.Push(Input{Seq: seq, MoveX: 1, Buttons: ButtonFire})
+	}
+	if q.Len() != inputQueueLen || q.Dropped != 2 {
+		t.Fatalf("len %d dropped %d after 6 pushes, want %d and 2", q.Len(), q.Dropped, inputQueueLen)
+	}
+	for want := uint32(3); want <= 6; want++ {
+		if in := q.Next(); in.Seq != want {
+			t.Fatalf("next seq %d, want %d (oldest first, 1 and 2 dropped)", in.Seq, want)
+		}
+	}
+	in := q.Next() // starved: movement goes on, fire is released
+	if in.Seq != 6 || in.MoveX != 1 || in.Buttons != 0 || q.LastSeq() != 6 {
+		t.Errorf("starved queue gave %+v", in)
+	}
+}
+
+func TestRateLimiter(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	l := newRateLimiter(10, 3)
+	for i := range 3 {
+		if ok, _ := l.allow(t0); !ok {
+			t.Fatalf("message %d of the burst refused", i)
+		}
+	}
+	if ok, exceeded := l.allow(t0); ok || exceeded {
+		t.Fatalf("4th at once: ok=%v exceeded=%v, want dropped, not yet closed", ok, exceeded)
+	}
+	if ok, _ := l.allow(t0.Add(100 * time.Millisecond)); !ok {
+		t.Fatal("refused after a token refilled")
+	}
+	l.allow(t0.Add(100 * time.Millisecond))
+	l.allow(t0.Add(100 * time.Millisecond))
+	if _, exceeded := l.allow(t0.Add(100 * time.Millisecond)); !exceeded {
+		t.Error("three drops in a row did not exceed a burst of 3")
+	}
+}
