@@ -6,12 +6,18 @@ import "github.com/tickwire/tickwire/game"
 // 130 ms of network jitter; beyond that, waiting inputs only add latency.
 const inputQueueLen = 4
 
+// maxRepeat is for how many ticks in a row a starved queue repeats the last movement. A late
+// input should not stop a running player; a client that has stopped sending should not run
+// on for ever.
+const maxRepeat = 3
+
 // InputQueue is one player's jitter buffer: inputs wait here, in arrival (and so seq) order,
 // until the room applies one per tick. The room owns it; it is not safe for concurrent use.
 type InputQueue struct {
 	buf     [inputQueueLen]Input
 	head, n int
 	last    Input  // the newest input applied
+	starved int    // ticks in a row without a waiting input
 	Dropped uint64 // inputs dropped because the queue was full
 }
 
@@ -31,13 +37,19 @@ func (q *InputQueue) Push(in Input) {
 func (q *InputQueue) Len() int { return q.n }
 
 // Next returns the input to apply this tick: the oldest waiting one, or, if none waits, the
-// last one again with its buttons released (movement goes on; a missing input never fires).
+// last one again with its buttons released (a missing input never fires), for up to maxRepeat
+// ticks; after that, no movement.
 func (q *InputQueue) Next() Input {
 	if q.n == 0 {
+		q.starved++
 		in := q.last
 		in.Buttons = 0
+		if q.starved > maxRepeat {
+			in.MoveX, in.MoveY = 0, 0
+		}
 		return in
 	}
+	q.starved = 0
 	q.last = q.buf[q.head]
 	q.head = (q.head + 1) % len(q.buf)
 	q.n--

@@ -362,9 +362,17 @@ func TestInputQueue(t *testing.T) {
 			t.Fatalf("next seq %d, want %d (oldest first, 1 and 2 dropped)", in.Seq, want)
 		}
 	}
-	in := q.Next() // starved: movement goes on, fire is released
-	if in.Seq != 6 || in.MoveX != 1 || in.Buttons != 0 || q.LastSeq() != 6 {
-		t.Errorf("starved queue gave %+v", in)
+	for i := range maxRepeat { // starved: movement goes on for a while, fire is released
+		if in := q.Next(); in.Seq != 6 || in.MoveX != 1 || in.Buttons != 0 || q.LastSeq() != 6 {
+			t.Errorf("starved tick %d gave %+v", i+1, in)
+		}
+	}
+	if in := q.Next(); in.MoveX != 0 || in.Buttons != 0 {
+		t.Errorf("starved past maxRepeat, still moving: %+v", in)
+	}
+	q.Push(Input{Seq: 7, MoveY: 1})
+	if in := q.Next(); in.Seq != 7 || in.MoveY != 1 {
+		t.Errorf("after starving, the next input was %+v", in)
 	}
 }
 
