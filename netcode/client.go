@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -17,6 +18,7 @@ type Client struct {
 	enc     *Encoder
 	dec     *ServerDecoder
 	msg     ServerMessage
+	frame   []byte
 	seq     uint32
 	Welcome Welcome // the server's welcome, received by Dial
 }
@@ -54,6 +56,10 @@ func Dial(ctx context.Context, url, name string, opt DialOptions) (*Client, erro
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("netcode: waiting for welcome: %w", err)
+	}
+	if m.Type == MsgLeave { // refused: room full, no such room...
+		conn.Close()
+		return nil, fmt.Errorf("netcode: join refused: %w", &CloseError{Code: m.Leave.Code, Reason: m.Leave.Reason})
 	}
 	if m.Type != MsgWelcome {
 		conn.Close()
@@ -121,11 +127,50 @@ func (c *Client) Leave() error {
 // Close closes the connection at once, without a close handshake.
 func (c *Client) Close() error { return c.conn.Close() }
 
-// CloseCodeOf returns the close code carried by a read error, or 0 if it carries none.
+// CloseCodeOf returns the close code carried by an error from Dial or a read (a close frame,
+// or a leave message refusing the join), or 0 if it carries none.
 func CloseCodeOf(err error) CloseCode {
-	var ce *websocket.CloseError
+	var wce *websocket.CloseError
+	if errors.As(err, &wce) {
+		return CloseCode(wce.Code)
+	}
+	var ce *CloseError
 	if errors.As(err, &ce) {
-		return CloseCode(ce.Code)
+		return ce.Code
 	}
 	return 0
+}
+
+// NextFrame reads the next server frame without decoding it, for bots that measure only a
+// few things: see PeekSnapshot. The slice is valid until the next read.
+func (c *Client) NextFrame() ([]byte, error) {
+	mt, r, err := c.conn.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	if mt != websocket.BinaryMessage {
+		return nil, errors.New("netcode: server sent a text frame")
+	}
+	c.frame = c.frame[:0]
+	for {
+		if len(c.frame) == cap(c.frame) {
+			c.frame = append(c.frame, 0)[:len(c.frame)]
+		}
+		n, err := r.Read(c.frame[len(c.frame):cap(c.frame)])
+		c.frame = c.frame[:len(c.frame)+n]
+		if err == io.EOF {
+			return c.frame, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Decode decodes a frame from NextFrame into the message Next would have returned.
+func (c *Client) Decode(frame []byte) (*ServerMessage, error) {
+	if err := c.dec.Decode(frame, &c.msg); err != nil {
+		return nil, err
+	}
+	return &c.msg, nil
 }

@@ -21,6 +21,7 @@ const (
 	CloseTryAgainLater CloseCode = 1013 // room full, server overloaded
 	CloseFellBehind    CloseCode = 4000 // could not keep up with snapshots
 	CloseJoinTimeout   CloseCode = 4001 // no join message in time
+	CloseNoSuchRoom    CloseCode = 4002 // the room asked for does not exist (or has closed)
 )
 
 // ReconnectAdvised reports whether a client closed with c should try again later.

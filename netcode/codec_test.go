@@ -231,6 +231,13 @@ func TestSnapshotEncoderMatchesWorld(t *testing.T) {
 	if b := s.Bullets[0]; b.Owner != uint32(w.Players[0].ID) || b.VY <= 0 {
 		t.Errorf("bullet %+v", b)
 	}
+	dec := NewServerDecoder()
+	if tick, seq, ok := dec.PeekSnapshot(enc.AppendFor(nil, 41)); !ok || tick != w.Tick || seq != 41 {
+		t.Errorf("PeekSnapshot: tick %d seq %d ok %v, want %d 41 true", tick, seq, ok, w.Tick)
+	}
+	if _, _, ok := dec.PeekSnapshot(NewEncoder().Pong(Pong{})); ok {
+		t.Error("PeekSnapshot took a pong for a snapshot")
+	}
 }
 
 // TestHotPathsDoNotAllocate pins the per-client, per-tick paths at zero allocations: decoding

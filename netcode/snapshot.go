@@ -182,3 +182,17 @@ func (sd *ServerDecoder) Decode(b []byte, m *ServerMessage) error {
 	}
 	return nil
 }
+
+// PeekSnapshot reads only the header of a frame: whether it is a snapshot and, if so, its
+// tick and lastSeq. It allocates nothing; bots use it to measure without decoding entities.
+func (sd *ServerDecoder) PeekSnapshot(b []byte) (tick, lastSeq uint32, ok bool) {
+	rd := sd.rd
+	rd.reset(b)
+	n := rd.array("message")
+	if rd.uint("message type", 255) != uint64(MsgSnapshot) || n != 5 {
+		return 0, 0, false
+	}
+	tick = uint32(rd.uint("tick", math.MaxUint32))
+	lastSeq = uint32(rd.uint("lastSeq", math.MaxUint32))
+	return tick, lastSeq, rd.err == nil
+}
