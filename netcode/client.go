@@ -2,6 +2,7 @@ package netcode
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -26,12 +27,13 @@ type Client struct {
 // DialOptions adjust Dial. The zero value works.
 type DialOptions struct {
 	Header http.Header // extra handshake headers, such as Origin
+	TLS    *tls.Config // for wss:// URLs; nil means the system's defaults
 }
 
 // Dial connects to a Tickwire server's WebSocket URL (ws://host/ws), joins with name and waits
 // for the welcome.
 func Dial(ctx context.Context, url, name string, opt DialOptions) (*Client, error) {
-	d := websocket.Dialer{Subprotocols: []string{Subprotocol}, HandshakeTimeout: 10 * time.Second}
+	d := websocket.Dialer{Subprotocols: []string{Subprotocol}, HandshakeTimeout: 10 * time.Second, TLSClientConfig: opt.TLS}
 	conn, resp, err := d.DialContext(ctx, url, opt.Header)
 	if err != nil {
 		if resp != nil {

@@ -22,15 +22,17 @@ type InputQueue struct {
 }
 
 // Push adds an input. When the queue is full the oldest waiting input is dropped, so that a
-// burst of late inputs cannot build up lasting delay.
-func (q *InputQueue) Push(in Input) {
+// burst of late inputs cannot build up lasting delay; Push reports whether it dropped one.
+func (q *InputQueue) Push(in Input) (dropped bool) {
 	if q.n == len(q.buf) {
 		q.head = (q.head + 1) % len(q.buf)
 		q.n--
 		q.Dropped++
+		dropped = true
 	}
 	q.buf[(q.head+q.n)%len(q.buf)] = in
 	q.n++
+	return dropped
 }
 
 // Len returns the number of waiting inputs.

@@ -29,10 +29,19 @@ type SessionConfig struct {
 	// CloseGrace is how long the session waits for the client to answer a close frame before
 	// it closes the socket. Default 1s.
 	CloseGrace time.Duration
+	// MaxBehind is how long a client may go without the writer completing a write while
+	// snapshots keep replacing each other unsent; then it is closed with 4000 (fell behind).
+	// Default 3s.
+	MaxBehind time.Duration
 	// MessageRate and MessageBurst bound client messages (inputs and pings) as a token
 	// bucket. Defaults 64 per second, burst 32: twice the default tick rate.
 	MessageRate  float64
 	MessageBurst int
+	// Counters, if set, receive the session's traffic counts as well.
+	Counters *Counters
+	// OnRTT, if set, receives every round-trip sample from a WebSocket ping. It is called from
+	// the read loop and must be quick.
+	OnRTT func(rtt, srtt time.Duration)
 }
 
 func (c SessionConfig) withDefaults() SessionConfig {
@@ -46,11 +55,15 @@ func (c SessionConfig) withDefaults() SessionConfig {
 	def(&c.PongWait, 6*time.Second)
 	def(&c.JoinTimeout, 5*time.Second)
 	def(&c.CloseGrace, time.Second)
+	def(&c.MaxBehind, 3*time.Second)
 	if c.MessageRate <= 0 {
 		c.MessageRate = 64
 	}
 	if c.MessageBurst <= 0 {
 		c.MessageBurst = 32
+	}
+	if c.Counters == nil {
+		c.Counters = new(Counters)
 	}
 	return c
 }
@@ -106,11 +119,19 @@ type Session struct {
 	lastSeq uint32
 	limiter rateLimiter
 
+	rtt RTTEstimator
+
 	// Statistics, any goroutine.
 	BytesOut         atomic.Uint64
 	BytesIn          atomic.Uint64
 	SnapshotsReplace atomic.Uint64 // snapshots replaced before the writer sent them
+	srtt             atomic.Int64  // smoothed RTT from ping frames, ns; 0 before the first pong
+	lastWrite        atomic.Int64  // when the writer last completed a write, Unix ns
 }
+
+// RTT returns the session's smoothed round-trip time, measured with WebSocket ping frames, or
+// 0 before the first pong.
+func (s *Session) RTT() time.Duration { return time.Duration(s.srtt.Load()) }
 
 // NewSession wraps an upgraded connection. Call Run to serve it.
 func NewSession(conn *websocket.Conn, cfg SessionConfig, log *slog.Logger) *Session {
@@ -130,6 +151,7 @@ func NewSession(conn *websocket.Conn, cfg SessionConfig, log *slog.Logger) *Sess
 		rbuf:      make([]byte, ReadLimit+1),
 	}
 	s.limiter = newRateLimiter(s.cfg.MessageRate, s.cfg.MessageBurst)
+	s.lastWrite.Store(time.Now().UnixNano())
 	return s
 }
 
@@ -208,11 +230,17 @@ func (s *Session) CloseCause() *CloseError {
 func (s *Session) Done() <-chan struct{} { return s.writeDone }
 
 // QueueSnapshot hands the session the snapshot enc holds, for a client whose newest applied
-// input is lastSeq. It never blocks: an unsent older snapshot is replaced (and counted).
+// input is lastSeq. It never blocks: an unsent older snapshot is replaced (and counted). A
+// client whose writer has completed nothing for MaxBehind while snapshots pile up is closed
+// with 4000.
 func (s *Session) QueueSnapshot(enc *SnapshotEncoder, lastSeq uint32) {
 	b := enc.AppendFor(s.snap.buffer(), lastSeq)
 	if s.snap.put(b) {
 		s.SnapshotsReplace.Add(1)
+		s.cfg.Counters.SnapshotsReplaced.Add(1)
+		if behind := time.Since(time.Unix(0, s.lastWrite.Load())); behind > s.cfg.MaxBehind {
+			s.Close(closeErr(CloseFellBehind, "fell behind: nothing written for %v", behind.Round(time.Millisecond)))
+		}
 	}
 	s.signal()
 }
@@ -240,8 +268,17 @@ func (s *Session) signal() {
 func (s *Session) readLoop() error {
 	c := s.conn
 	_ = c.SetReadDeadline(time.Now().Add(s.cfg.PongWait))
-	c.SetPongHandler(func(string) error {
-		return c.SetReadDeadline(time.Now().Add(s.cfg.PongWait))
+	c.SetPongHandler(func(payload string) error {
+		now := time.Now()
+		if len(payload) == 8 { // our pings carry their send time
+			sent := time.Unix(0, int64(binary.BigEndian.Uint64([]byte(payload))))
+			s.rtt.Observe(now.Sub(sent))
+			s.srtt.Store(int64(s.rtt.SRTT()))
+			if s.cfg.OnRTT != nil {
+				s.cfg.OnRTT(now.Sub(sent), s.rtt.SRTT())
+			}
+		}
+		return c.SetReadDeadline(now.Add(s.cfg.PongWait))
 	})
 	for {
 		mt, r, err := c.NextReader()
@@ -253,6 +290,7 @@ func (s *Session) readLoop() error {
 			return err
 		}
 		s.BytesIn.Add(uint64(n))
+		s.cfg.Counters.BytesIn.Add(uint64(n))
 		if s.CloseCause() != nil {
 			continue // closing: wait for the client's close frame, ignore the rest
 		}
@@ -291,6 +329,9 @@ func (s *Session) handle(b []byte) *CloseError {
 			return closeErr(ClosePolicy, "message rate over %.0f per second", s.cfg.MessageRate)
 		}
 		if !ok {
+			if m.Type == MsgInput {
+				s.cfg.Counters.InputsDropped.Add(1)
+			}
 			return nil
 		}
 	}
@@ -343,6 +384,7 @@ func (s *Session) writeLoop() {
 				s.abort()
 				return
 			}
+			s.lastWrite.Store(time.Now().UnixNano())
 		case <-s.closing:
 			s.sendClose()
 			select {
@@ -385,6 +427,8 @@ func (s *Session) write(b []byte) error {
 		return err
 	}
 	s.BytesOut.Add(uint64(len(b)))
+	s.cfg.Counters.BytesOut.Add(uint64(len(b)))
+	s.lastWrite.Store(time.Now().UnixNano())
 	return nil
 }
 

@@ -3,14 +3,17 @@ package netcode
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/tickwire/tickwire/game"
 )
 
 // testLogger routes a session's logs to the test's log.
@@ -394,5 +397,150 @@ func TestRateLimiter(t *testing.T) {
 	l.allow(t0.Add(100 * time.Millisecond))
 	if _, exceeded := l.allow(t0.Add(100 * time.Millisecond)); !exceeded {
 		t.Error("three drops in a row did not exceed a burst of 3")
+	}
+}
+
+func TestRTTEstimator(t *testing.T) {
+	var e RTTEstimator
+	if e.SRTT() != 0 || e.Samples() != 0 {
+		t.Fatal("zero estimator has an estimate")
+	}
+	e.Observe(100 * time.Millisecond)
+	if e.SRTT() != 100*time.Millisecond || e.RTTVAR() != 50*time.Millisecond {
+		t.Fatalf("first sample: srtt %v rttvar %v, want 100ms and 50ms (RFC 6298 2.2)", e.SRTT(), e.RTTVAR())
+	}
+	e.Observe(200 * time.Millisecond)
+	// RTTVAR = 3/4*50 + 1/4*|100-200| = 62.5ms; SRTT = 7/8*100 + 1/8*200 = 112.5ms
+	if e.SRTT() != 112500*time.Microsecond || e.RTTVAR() != 62500*time.Microsecond {
+		t.Errorf("second sample: srtt %v rttvar %v, want 112.5ms and 62.5ms", e.SRTT(), e.RTTVAR())
+	}
+	for range 100 {
+		e.Observe(150 * time.Millisecond)
+	}
+	if d := e.SRTT() - 150*time.Millisecond; d < -time.Millisecond || d > time.Millisecond {
+		t.Errorf("srtt %v after many 150ms samples", e.SRTT())
+	}
+}
+
+// TestSessionMeasuresRTT checks that a client answering ping frames gets an RTT measured and
+// reported through the hook and the shared counters count its traffic.
+func TestSessionMeasuresRTT(t *testing.T) {
+	room := newFakeRoom()
+	samples := make(chan time.Duration, 16)
+	counters := new(Counters)
+	url, _ := serve(t, room, SessionConfig{
+		PingPeriod: 20 * time.Millisecond, PongWait: 10 * time.Second, Counters: counters,
+		OnRTT: func(rtt, _ time.Duration) {
+			select {
+			case samples <- rtt:
+			default:
+			}
+		},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, url, "a", DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go func() { // keep reading: the client answers pings while it reads
+		for {
+			if _, err := c.Next(); err != nil {
+				return
+			}
+		}
+	}()
+	s := <-room.sess
+	select {
+	case rtt := <-samples:
+		if rtt <= 0 || rtt > 10*time.Second {
+			t.Errorf("rtt sample %v", rtt)
+		}
+	case <-ctx.Done():
+		t.Fatal("no RTT sample")
+	}
+	if s.RTT() <= 0 { // stored before the hook is called
+		t.Error("session RTT not set")
+	}
+	if counters.BytesIn.Load() == 0 || counters.BytesOut.Load() == 0 {
+		t.Errorf("shared counters: in %d out %d", counters.BytesIn.Load(), counters.BytesOut.Load())
+	}
+}
+
+// TestSlowClientIsClosed connects a client that never reads, through sockets with tiny
+// buffers, and keeps queueing large snapshots: the writer blocks, snapshots replace each other,
+// and after MaxBehind the session closes with 4000 (fell behind) while QueueSnapshot never
+// blocks.
+func TestSlowClientIsClosed(t *testing.T) {
+	room := newFakeRoom()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	up := websocket.Upgrader{Subprotocols: []string{Subprotocol}}
+	ended := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		_ = conn.NetConn().(*net.TCPConn).SetWriteBuffer(4096)
+		cfg := SessionConfig{MaxBehind: 100 * time.Millisecond, WriteWait: 500 * time.Millisecond, CloseGrace: 100 * time.Millisecond}
+		ended <- NewSession(conn, cfg, testLogger(t)).Run(ctx, room)
+	}))
+	defer srv.Close()
+	d := websocket.Dialer{
+		Subprotocols: []string{Subprotocol},
+		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err == nil {
+				_ = c.(*net.TCPConn).SetReadBuffer(4096)
+			}
+			return c, err
+		},
+	}
+	c, _, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.WriteMessage(websocket.BinaryMessage, NewEncoder().Join(Join{Name: "slow"})); err != nil {
+		t.Fatal(err)
+	}
+	s := <-room.sess
+
+	// A big world makes big snapshots: each fills the small socket buffers at once.
+	m, err := game.ParseMap([]byte("---\n.S\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := game.NewWorld(game.Config{Map: m, Width: 4000, Height: 4000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 300 {
+		w.Join(strings.Repeat("n", 16))
+	}
+	enc := NewSnapshotEncoder()
+	enc.Update(w)
+	deadline := time.After(20 * time.Second)
+	for s.CloseCause() == nil {
+		select {
+		case <-deadline:
+			t.Fatal("the slow client was never closed")
+		default:
+		}
+		s.QueueSnapshot(enc, 0) // must never block
+		runtime.Gosched()
+	}
+	if cause := s.CloseCause(); cause.Code != CloseFellBehind {
+		t.Errorf("closed with %d %q, want 4000", cause.Code, cause.Reason)
+	}
+	select {
+	case <-ended:
+	case <-deadline:
+		t.Fatal("the session did not end after closing a stuck client")
+	}
+	if s.SnapshotsReplace.Load() == 0 {
+		t.Error("no snapshot was replaced")
 	}
 }
