@@ -28,6 +28,7 @@ type Client struct {
 type DialOptions struct {
 	Header http.Header // extra handshake headers, such as Origin
 	TLS    *tls.Config // for wss:// URLs; nil means the system's defaults
+	Token  string      // a reconnection token from an earlier Welcome, to take that player over
 }
 
 // Dial connects to a Tickwire server's WebSocket URL (ws://host/ws), joins with name and waits
@@ -46,7 +47,7 @@ func Dial(ctx context.Context, url, name string, opt DialOptions) (*Client, erro
 		return nil, fmt.Errorf("netcode: dial %s: server chose subprotocol %q", url, conn.Subprotocol())
 	}
 	c := &Client{conn: conn, enc: NewEncoder(), dec: NewServerDecoder()}
-	if err := c.send(c.enc.Join(Join{Name: name})); err != nil {
+	if err := c.send(c.enc.Join(Join{Name: name, Token: opt.Token})); err != nil {
 		conn.Close()
 		return nil, err
 	}

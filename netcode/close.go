@@ -22,6 +22,7 @@ const (
 	CloseFellBehind    CloseCode = 4000 // could not keep up with snapshots
 	CloseJoinTimeout   CloseCode = 4001 // no join message in time
 	CloseNoSuchRoom    CloseCode = 4002 // the room asked for does not exist (or has closed)
+	CloseReplaced      CloseCode = 4003 // the player reconnected on another connection
 )
 
 // ReconnectAdvised reports whether a client closed with c should try again later.

@@ -17,6 +17,9 @@ import (
 // fields, written and read one value at a time, with no reflection and, on the paths taken
 // every tick, no allocation.
 
+// maxTokenBytes bounds a reconnection token (a UUID is 36 bytes).
+const maxTokenBytes = 64
+
 // maxNameBytes bounds a name before its characters are cleaned: 16 characters of up to four
 // bytes each, with room for some that cleaning removes.
 const maxNameBytes = 256
@@ -187,8 +190,14 @@ func (cd *ClientDecoder) Decode(b []byte, m *ClientMessage) error {
 	}
 	switch m.Type {
 	case MsgJoin:
-		arity(2)
+		if n != 2 && n != 3 {
+			rd.fail("message type 1: %d fields, want 2 or 3", n)
+		}
 		m.Join.Name = CleanName(rd.str("join name", maxNameBytes))
+		m.Join.Token = ""
+		if n == 3 {
+			m.Join.Token = rd.str("join token", maxTokenBytes)
+		}
 	case MsgInput:
 		arity(7)
 		in := &m.Input
@@ -266,11 +275,17 @@ type Encoder struct{ w *writer }
 // NewEncoder returns an Encoder.
 func NewEncoder() *Encoder { return &Encoder{w: newWriter()} }
 
-// Join encodes a join.
+// Join encodes a join; with a token it asks to take the token's player over again.
 func (e *Encoder) Join(j Join) []byte {
 	w := e.w
-	w.header(MsgJoin, 1)
-	w.str(j.Name)
+	if j.Token == "" {
+		w.header(MsgJoin, 1)
+		w.str(j.Name)
+	} else {
+		w.header(MsgJoin, 2)
+		w.str(j.Name)
+		w.str(j.Token)
+	}
 	return w.bytesCopy()
 }
 
@@ -304,7 +319,7 @@ func (e *Encoder) ClientLeave() []byte {
 // Welcome encodes a welcome.
 func (e *Encoder) Welcome(m Welcome) []byte {
 	w := e.w
-	w.header(MsgWelcome, 5)
+	w.header(MsgWelcome, 7)
 	w.uint(uint64(m.PlayerID))
 	w.uint(uint64(m.TickRate))
 	w.uint(uint64(m.SnapshotRate))
@@ -323,6 +338,8 @@ func (e *Encoder) Welcome(m Welcome) []byte {
 	w.f64(r.BulletRadius)
 	w.uint(uint64(r.MaxHealth))
 	w.f64(r.PlayerSpeed)
+	w.str(m.RoomID)
+	w.str(m.Token)
 	return w.bytesCopy()
 }
 

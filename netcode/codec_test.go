@@ -28,6 +28,8 @@ func TestClientMessagesRoundTrip(t *testing.T) {
 	}{
 		{"join", enc.Join(Join{Name: "Alice"}), ClientMessage{Type: MsgJoin, Join: Join{Name: "Alice"}}},
 		{"join with empty name", enc.Join(Join{}), ClientMessage{Type: MsgJoin}},
+		{"join with a token", enc.Join(Join{Name: "Al", Token: "6f1c2d4e-8a9b-4c3d-9e1f-0a1b2c3d4e5f"}),
+			ClientMessage{Type: MsgJoin, Join: Join{Name: "Al", Token: "6f1c2d4e-8a9b-4c3d-9e1f-0a1b2c3d4e5f"}}},
 		{"input", enc.Input(Input{Seq: 7, Ack: 300, MoveX: 0.6, MoveY: -0.8, Aim: -2.5, Buttons: ButtonFire}),
 			ClientMessage{Type: MsgInput, Input: Input{Seq: 7, Ack: 300, MoveX: 0.6, MoveY: -0.8, Aim: -2.5, Buttons: ButtonFire}}},
 		{"input at max seq", enc.Input(Input{Seq: math.MaxUint32}), ClientMessage{Type: MsgInput, Input: Input{Seq: math.MaxUint32}}},
@@ -124,6 +126,9 @@ func TestClientDecoderRejects(t *testing.T) {
 		{"truncated", valid[:len(valid)-2], "ends early"},
 		{"join name not a string", m(1, 42), "want a string"},
 		{"join name too long", m(1, strings.Repeat("x", 300)), "bad string length"},
+		{"join with too many fields", m(1, "a", "b", "c"), "want 2 or 3"},
+		{"join token too long", m(1, "a", strings.Repeat("t", 65)), "bad string length"},
+		{"join token not a string", m(1, "a", 7), "want a string"},
 		{"forged string length", []byte{0x92, 0x01, 0xdb, 0xff, 0xff, 0xff, 0xff, 'a'}, "bad string length"},
 		{"forged array length", []byte{0xdd, 0xff, 0xff, 0xff, 0xff, 0x03}, "4294967295 fields"},
 		{"ping without time", m(5), "1 fields, want 2"},
@@ -155,8 +160,9 @@ func TestServerMessagesRoundTrip(t *testing.T) {
 	enc := NewEncoder()
 	welcome := Welcome{
 		PlayerID: 3, TickRate: 30, SnapshotRate: 15,
-		Map:   MapInfo{Name: "m", TileSize: 40, Cols: 2, Rows: 1, Tiles: ".S", Width: 80, Height: 40},
-		Rules: RulesInfo{PlayerRadius: 16, BulletRadius: 4, MaxHealth: 100, PlayerSpeed: 220},
+		Map:    MapInfo{Name: "m", TileSize: 40, Cols: 2, Rows: 1, Tiles: ".S", Width: 80, Height: 40},
+		Rules:  RulesInfo{PlayerRadius: 16, BulletRadius: 4, MaxHealth: 100, PlayerSpeed: 220},
+		RoomID: "k3x9m2qa", Token: "6f1c2d4e-8a9b-4c3d-9e1f-0a1b2c3d4e5f",
 	}
 	snap := Snapshot{
 		Tick: 99, LastSeq: 12,

@@ -39,7 +39,8 @@ const (
 
 // Join is the first message a client sends.
 type Join struct {
-	Name string // cleaned by the decoder: no control characters, at most MaxNameLen characters
+	Name  string // cleaned by the decoder: no control characters, at most MaxNameLen characters
+	Token string // a reconnection token from an earlier welcome, to take the player over again
 }
 
 // Welcome answers a join.
@@ -49,6 +50,8 @@ type Welcome struct {
 	SnapshotRate int
 	Map          MapInfo
 	Rules        RulesInfo
+	RoomID       string // the room's id, to share it or come back to it
+	Token        string // the player's reconnection token; keep it secret
 }
 
 // MapInfo describes the arena: a block of tiles repeated to fill Width x Height.

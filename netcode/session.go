@@ -81,7 +81,9 @@ type Handler interface {
 	// HandleInput receives each valid input, in seq order, after the join was accepted.
 	HandleInput(s *Session, in Input)
 	// HandleLeave is called once, after the read loop has ended, if the join was accepted.
-	HandleLeave(s *Session)
+	// cause says why the session ended; Resumable(cause) tells whether the player may come
+	// back.
+	HandleLeave(s *Session, cause error)
 	// ServerTick is the tick that pongs report. It may be called from any goroutine.
 	ServerTick() uint32
 }
@@ -176,11 +178,27 @@ func (s *Session) Run(ctx context.Context, h Handler) error {
 	err := s.readLoop()
 	joinTimer.Stop()
 	close(s.readDone)
+	cause := s.end(err)
 	if s.joined.Load() {
-		h.HandleLeave(s)
+		h.HandleLeave(s, cause)
 	}
 	<-s.writeDone
-	return s.end(err)
+	return cause
+}
+
+// Resumable reports whether a session that ended with cause lost its connection by accident
+// (it ended without a close frame, timed out, or fell behind), so that its player may come
+// back with its token, rather than having left or been closed on purpose.
+func Resumable(cause error) bool {
+	var ce *CloseError
+	if errors.As(cause, &ce) {
+		return ce.Code == CloseFellBehind
+	}
+	var wce *websocket.CloseError
+	if errors.As(cause, &wce) {
+		return wce.Code == websocket.CloseAbnormalClosure
+	}
+	return cause != nil
 }
 
 // end logs, once, how the session ended, and returns the cause.

@@ -2,10 +2,12 @@ package netcode
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -57,8 +59,8 @@ func (r *fakeRoom) HandleInput(s *Session, in Input) {
 	r.mu.Unlock()
 }
 
-func (r *fakeRoom) HandleLeave(s *Session) { r.leaves <- s }
-func (r *fakeRoom) ServerTick() uint32     { return 77 }
+func (r *fakeRoom) HandleLeave(s *Session, _ error) { r.leaves <- s }
+func (r *fakeRoom) ServerTick() uint32              { return 77 }
 
 // serve starts an httptest server whose /ws runs sessions against room; cancel closes them
 // all with 1001.
@@ -542,5 +544,28 @@ func TestSlowClientIsClosed(t *testing.T) {
 	}
 	if s.SnapshotsReplace.Load() == 0 {
 		t.Error("no snapshot was replaced")
+	}
+}
+
+func TestResumable(t *testing.T) {
+	tests := []struct {
+		cause error
+		want  bool
+	}{
+		{&CloseError{Code: CloseNormal}, false},
+		{&CloseError{Code: CloseGoingAway}, false},
+		{&CloseError{Code: CloseInvalid}, false},
+		{&CloseError{Code: CloseFellBehind}, true},
+		{&websocket.CloseError{Code: websocket.CloseNormalClosure}, false},
+		{&websocket.CloseError{Code: websocket.CloseGoingAway}, false},
+		{&websocket.CloseError{Code: websocket.CloseNoStatusReceived}, false},
+		{&websocket.CloseError{Code: websocket.CloseAbnormalClosure}, true},
+		{io.ErrUnexpectedEOF, true},
+		{os.ErrDeadlineExceeded, true},
+	}
+	for _, tc := range tests {
+		if got := Resumable(tc.cause); got != tc.want {
+			t.Errorf("Resumable(%v) = %v, want %v", tc.cause, got, tc.want)
+		}
 	}
 }

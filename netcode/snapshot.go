@@ -102,7 +102,7 @@ func (sd *ServerDecoder) Decode(b []byte, m *ServerMessage) error {
 	const u32 = math.MaxUint32
 	switch m.Type {
 	case MsgWelcome:
-		arity(6)
+		arity(8)
 		w := &m.Welcome
 		w.PlayerID = uint32(rd.uint("playerId", u32))
 		w.TickRate = int(rd.uint("tickRate", 1000))
@@ -126,6 +126,8 @@ func (sd *ServerDecoder) Decode(b []byte, m *ServerMessage) error {
 		r.BulletRadius = rd.float("bulletRadius")
 		r.MaxHealth = int(rd.uint("maxHealth", u32))
 		r.PlayerSpeed = rd.float("playerSpeed")
+		w.RoomID = rd.str("roomId", maxServerString)
+		w.Token = rd.str("token", maxServerString)
 	case MsgSnapshot:
 		arity(5)
 		s := &m.Snapshot
