@@ -1,0 +1,59 @@
+// The camera: which part of the world the canvas shows. Screen coordinates are CSS pixels of
+// the canvas, (0, 0) at its top-left corner. Pure, so Node tests import it.
+
+/** The smallest view, in world units, that the shorter side of the window shows. */
+const MIN_VIEW_UNITS = 600;
+
+/**
+ * viewScale is how many CSS pixels one world unit takes: 1, except on small windows, which
+ * zoom out so that they still show MIN_VIEW_UNITS of the world.
+ */
+export function viewScale(cssWidth, cssHeight) {
+  return Math.min(1, Math.min(cssWidth, cssHeight) / MIN_VIEW_UNITS);
+}
+
+/** The player's zoom (mouse wheel) multiplies viewScale, within these bounds. */
+export const MIN_ZOOM = 0.35;
+export const MAX_ZOOM = 2.5;
+
+/** zoomBy turns a wheel's deltaY (pixels; down is positive) into a new zoom: down zooms out. */
+export function zoomBy(zoom, deltaY) {
+  const z = zoom * Math.exp(-deltaY * 0.001);
+  return Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, z));
+}
+
+/** Camera centred on world point (cx, cy) in a canvas of cssWidth x cssHeight. */
+export class Camera {
+  constructor(cx = 0, cy = 0, cssWidth = 1, cssHeight = 1, scale = 1) {
+    this.set(cx, cy, cssWidth, cssHeight, scale);
+  }
+
+  set(cx, cy, cssWidth, cssHeight, scale) {
+    this.cx = cx;
+    this.cy = cy;
+    this.width = cssWidth;
+    this.height = cssHeight;
+    this.scale = scale;
+  }
+
+  worldToScreen(x, y) {
+    return {
+      x: (x - this.cx) * this.scale + this.width / 2,
+      y: (y - this.cy) * this.scale + this.height / 2,
+    };
+  }
+
+  screenToWorld(sx, sy) {
+    return {
+      x: (sx - this.width / 2) / this.scale + this.cx,
+      y: (sy - this.height / 2) / this.scale + this.cy,
+    };
+  }
+
+  /** The world rectangle in view: {left, top, right, bottom}. */
+  viewRect() {
+    const hw = this.width / 2 / this.scale;
+    const hh = this.height / 2 / this.scale;
+    return { left: this.cx - hw, top: this.cy - hh, right: this.cx + hw, bottom: this.cy + hh };
+  }
+}

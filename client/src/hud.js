@@ -1,0 +1,91 @@
+// The heads-up display, in the DOM over the canvas: stats, scoreboard, death notice.
+// rankPlayers is pure; the Hud class touches only the elements it is given.
+
+import { formatRate } from './stats.js';
+
+/** Rows in the scoreboard, besides your own when you are not among them. */
+export const SCOREBOARD_ROWS = 8;
+
+/** rankPlayers orders players by kills (most first), then deaths (fewest first), then id. */
+export function rankPlayers(players) {
+  return [...players].sort((a, b) => b.kills - a.kills || a.deaths - b.deaths || a.id - b.id);
+}
+
+/**
+ * scoreboardRows is the top `rows` players with their rank, plus your own row at the end
+ * when you are not among them.
+ */
+export function scoreboardRows(players, selfId, rows = SCOREBOARD_ROWS) {
+  const ranked = rankPlayers(players).map((p, i) => ({ rank: i + 1, player: p, self: p.id === selfId }));
+  const top = ranked.slice(0, rows);
+  if (!top.some((r) => r.self)) {
+    const mine = ranked.find((r) => r.self);
+    if (mine) top.push(mine);
+  }
+  return top;
+}
+
+/** Hud updates the DOM at most every UPDATE_MS, and only what changed. */
+const UPDATE_MS = 200;
+
+export class Hud {
+  constructor(doc = document) {
+    this.el = {
+      players: doc.getElementById('hud-players'),
+      score: doc.getElementById('hud-score'),
+      tick: doc.getElementById('hud-tick'),
+      rtt: doc.getElementById('hud-rtt'),
+      rate: doc.getElementById('hud-rate'),
+      board: doc.getElementById('scoreboard-rows'),
+      notice: doc.getElementById('notice'),
+    };
+    this.doc = doc;
+    this.last = -Infinity;
+    this.boardKey = '';
+  }
+
+  /**
+   * update shows state: {players (newest snapshot's), selfId, tick, rttMs, bytesPerSecond}.
+   */
+  update(state, now) {
+    if (now - this.last < UPDATE_MS) return;
+    this.last = now;
+    const { players, selfId } = state;
+    const self = players.find((p) => p.id === selfId);
+    setText(this.el.players, String(players.length));
+    setText(this.el.score, self ? `${self.kills} / ${self.deaths}` : '–');
+    setText(this.el.tick, String(state.tick ?? '–'));
+    setText(this.el.rtt, state.rttMs == null ? '–' : `${Math.round(state.rttMs)} ms`);
+    setText(this.el.rate, formatRate(state.bytesPerSecond));
+
+    const dead = self && !self.alive;
+    this.el.notice.hidden = !dead;
+    if (dead) setText(this.el.notice, 'You were eliminated. Respawning…');
+
+    this.drawBoard(scoreboardRows(players, selfId));
+  }
+
+  drawBoard(rows) {
+    const key = rows.map((r) => `${r.rank}:${r.player.id}:${r.player.name}:${r.player.kills}:${r.player.deaths}`).join('|');
+    if (key === this.boardKey) return;
+    this.boardKey = key;
+    const frag = this.doc.createDocumentFragment();
+    for (const r of rows) {
+      const tr = this.doc.createElement('tr');
+      if (r.self) tr.className = 'self';
+      for (const v of [r.rank, r.player.name, r.player.kills, r.player.deaths]) {
+        const td = this.doc.createElement('td');
+        td.textContent = String(v);
+        tr.append(td);
+      }
+      // A swatch of the player's colour.
+      tr.children[1].style.setProperty('--hue', String(r.player.hue));
+      frag.append(tr);
+    }
+    this.el.board.replaceChildren(frag);
+  }
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
