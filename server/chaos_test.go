@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/netcode"
+)
+
+var (
+	chaos         = flag.Bool("chaos", false, "run the chaos test at full size (see -chaos-clients, -chaos-time)")
+	chaosClients  = flag.Int("chaos-clients", 300, "clients in the full chaos test")
+	chaosDuration = flag.Duration("chaos-time", 30*time.Second, "length of the full chaos test")
+)
+
+// TestChaosReconnects runs many clients of which some drop their connection abruptly and come
+// back with their token, throughout the run. Afterwards every reconnect has resumed its own
+// player, the goroutines are back to their baseline, and the heap has not grown. It runs small
+// by default; -chaos runs it with hundreds of clients (go test ./server -run Chaos -chaos -v).
+func TestChaosReconnects(t *testing.T) {
+	clients, length := 24, 2*time.Second
+	if *chaos {
+		clients, length = *chaosClients, *chaosDuration
+	}
+	ts := startServer(t, testConfig(t, "-max-players", "10000", "-max-conns-per-ip", "100000"))
+
+	// Warm up: open the room, so that the baseline includes it.
+	first := dial(t, ts, "warmup")
+	if err := first.Leave(); err != nil {
+		t.Fatal(err)
+	}
+	waitRooms(t, ts, 0)
+	goroutines, heap := baseline()
+
+	var reconnects, resumed, drops atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), length)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(i), 7))
+			c, err := netcode.Dial(context.Background(), ts.wsURL(), "bot", netcode.DialOptions{})
+			if err != nil {
+				t.Errorf("client %d: %v", i, err)
+				return
+			}
+			me, token, room := c.Welcome.PlayerID, c.Welcome.Token, c.Welcome.RoomID
+			for ctx.Err() == nil {
+				_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+				if _, err := c.NextFrame(); err != nil {
+					t.Errorf("client %d: %v", i, err)
+					return
+				}
+				if rng.IntN(45) == 0 { // about once every 1.5 s at 30 Hz: drop, and come back
+					c.Close()
+					drops.Add(1)
+					c, err = netcode.Dial(context.Background(), ts.wsURL()+"?room="+room, "bot", netcode.DialOptions{Token: token})
+					if err != nil {
+						t.Errorf("client %d reconnecting: %v", i, err)
+						return
+					}
+					reconnects.Add(1)
+					if c.Welcome.PlayerID == me {
+						resumed.Add(1)
+					}
+					continue
+				}
+				_ = c.SendInput(netcode.Input{MoveX: rng.Float64()*2 - 1, Aim: rng.Float64() * 6, Buttons: netcode.Buttons(rng.IntN(2))})
+			}
+			_ = c.Leave()
+			_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+			for {
+				if _, err := c.NextFrame(); err != nil {
+					break
+				}
+			}
+			c.Close()
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d clients for %v: %d drops, %d reconnects, %d resumed their player", clients, length, drops.Load(), reconnects.Load(), resumed.Load())
+	if reconnects.Load() == 0 || resumed.Load() != reconnects.Load() {
+		t.Errorf("%d of %d reconnects resumed their player, want all", resumed.Load(), reconnects.Load())
+	}
+	waitRooms(t, ts, 0)
+
+	// Goroutines return to the baseline; the heap comes back to where it was.
+	deadline := time.Now().Add(20 * time.Second)
+	for runtime.NumGoroutine() > goroutines && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // polling for goroutines to end, bounded by the deadline
+	}
+	g, h := baseline()
+	t.Logf("goroutines %d -> %d, heap %d KiB -> %d KiB", goroutines, g, heap>>10, h>>10)
+	if g > goroutines {
+		t.Errorf("%d goroutines after the run, %d before", g, goroutines)
+	}
+	if h > heap+4<<20 {
+		t.Errorf("heap grew from %d KiB to %d KiB", heap>>10, h>>10)
+	}
+}
+
+// baseline returns the goroutine count and the live heap after a garbage collection.
+func baseline() (goroutines int, heap uint64) {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return runtime.NumGoroutine(), ms.HeapAlloc
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/netcode"
+)
+
+func roomList(t *testing.T, ts *testServer) []RoomInfo {
+	t.Helper()
+	resp, err := http.Get("http://" + ts.addr + "/rooms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Rooms []RoomInfo }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	return body.Rooms
+}
+
+func playerCounts(rooms []RoomInfo) []int {
+	var n []int
+	for _, r := range rooms {
+		n = append(n, r.Players)
+	}
+	return n
+}
+
+// waitRooms polls the room list until it shows the wanted player counts, within a deadline.
+func waitRooms(t *testing.T, ts *testServer, want ...int) []RoomInfo {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		rooms := roomList(t, ts)
+		if slices.Equal(playerCounts(rooms), want) {
+			return rooms
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rooms hold %v players, want %v", playerCounts(rooms), want)
+		}
+		time.Sleep(10 * time.Millisecond) // polling the HTTP list, bounded by the deadline
+	}
+}
+
+func dialPath(t *testing.T, ts *testServer, query string) (*netcode.Client, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := netcode.Dial(ctx, ts.wsURL()+query, "p", netcode.DialOptions{})
+	if c != nil {
+		t.Cleanup(func() { c.Close() })
+	}
+	return c, err
+}
+
+func TestPlacementFillsRoomsThenCreates(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-max-players", "2"))
+	for range 3 {
+		if _, err := dialPath(t, ts, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitRooms(t, ts, 2, 1) // the first room filled, then a second opened
+	if _, err := dialPath(t, ts, ""); err != nil {
+		t.Fatal(err)
+	}
+	rooms := waitRooms(t, ts, 2, 2) // the fourth went to the room with space, not a new one
+
+	// Joining by id reaches that room, and a full one refuses with 1013.
+	_, err := dialPath(t, ts, "?room="+rooms[0].ID)
+	if code := netcode.CloseCodeOf(err); code != netcode.CloseTryAgainLater {
+		t.Errorf("joining a full room by id: %v, want 1013", err)
+	}
+	_, err = dialPath(t, ts, "?room=nosuchroom")
+	if code := netcode.CloseCodeOf(err); code != netcode.CloseNoSuchRoom {
+		t.Errorf("joining an unknown room: %v, want 4002", err)
+	}
+}
+
+func TestPrivateRoomsAreNotListed(t *testing.T) {
+	ts := startServer(t, testConfig(t))
+	if _, err := dialPath(t, ts, "?create=1&private=1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dialPath(t, ts, "?create=1"); err != nil {
+		t.Fatal(err)
+	}
+	waitRooms(t, ts, 1) // only the public one
+	var private *Room
+	for _, r := range ts.server.lobby.Rooms() {
+		if r.private {
+			private = r
+		}
+	}
+	if private == nil {
+		t.Fatal("no private room")
+	}
+	// A plain join is not placed in the private room, but its id lets a friend in.
+	if _, err := dialPath(t, ts, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitRooms(t, ts, 2)
+	if _, err := dialPath(t, ts, "?room="+private.id); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for private.Players() != 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // polling, bounded by the deadline
+	}
+	if n := private.Players(); n != 2 {
+		t.Errorf("private room has %d players, want 2", n)
+	}
+}
+
+func TestEmptyRoomsClose(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-room-idle-timeout", "1m"))
+	c, err := dialPath(t, ts, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rooms := waitRooms(t, ts, 1)
+	ts.server.lobby.Reap(time.Now().Add(time.Hour))
+	if len(roomList(t, ts)) != 1 {
+		t.Fatal("a room with a player was closed")
+	}
+	if err := c.Leave(); err != nil { // a deliberate leave: the player is not held
+		t.Fatal(err)
+	}
+	waitRooms(t, ts, 0)
+	ts.server.lobby.Reap(time.Now().Add(30 * time.Second))
+	if len(roomList(t, ts)) != 1 {
+		t.Fatal("an empty room closed before its idle timeout")
+	}
+	ts.server.lobby.Reap(time.Now().Add(time.Minute + time.Second))
+	if got := roomList(t, ts); len(got) != 0 {
+		t.Fatalf("rooms after the idle timeout: %+v", got)
+	}
+	_, err = dialPath(t, ts, "?room="+rooms[0].ID)
+	if code := netcode.CloseCodeOf(err); code != netcode.CloseNoSuchRoom {
+		t.Errorf("joining the closed room: %v, want 4002", err)
+	}
+}

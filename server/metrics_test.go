@@ -1,0 +1,174 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/tickwire/tickwire/netcode"
+)
+
+func scrape(t *testing.T, ts *testServer) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get("http://" + ts.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return families
+}
+
+// value returns the value of the series of family name whose labels include want.
+func value(t *testing.T, fams map[string]*dto.MetricFamily, name string, want ...string) float64 {
+	t.Helper()
+	f := fams[name]
+	if f == nil {
+		t.Fatalf("no metric %s", name)
+	}
+	for _, m := range f.Metric {
+		labels := map[string]string{}
+		for _, l := range m.Label {
+			labels[l.GetName()] = l.GetValue()
+		}
+		match := true
+		for i := 0; i+1 < len(want); i += 2 {
+			match = match && labels[want[i]] == want[i+1]
+		}
+		if !match {
+			continue
+		}
+		switch {
+		case m.Counter != nil:
+			return m.Counter.GetValue()
+		case m.Gauge != nil:
+			return m.Gauge.GetValue()
+		case m.Histogram != nil:
+			return float64(m.Histogram.GetSampleCount())
+		}
+	}
+	t.Fatalf("no series of %s with labels %v", name, want)
+	return 0
+}
+
+// TestMetricsAfterAShortRun plays a few seconds' worth of ticks with real clients and checks
+// that the metrics are present and sane.
+func TestMetricsAfterAShortRun(t *testing.T) {
+	ts := startServer(t, testConfig(t))
+	a, b := dial(t, ts, "a"), dial(t, ts, "b")
+	for i := range 30 {
+		if err := a.SendInput(netcode.Input{MoveX: 1, Buttons: netcode.ButtonFire}); err != nil {
+			t.Fatal(err)
+		}
+		until(t, a, "a snapshot", func(s *netcode.Snapshot) bool { return s.Tick > uint32(i) })
+	}
+	if err := b.Leave(); err != nil {
+		t.Fatal(err)
+	}
+	rooms := ts.server.lobby.Rooms()
+	if len(rooms) != 1 {
+		t.Fatalf("%d rooms", len(rooms))
+	}
+	id := rooms[0].id
+	deadline := time.Now().Add(20 * time.Second)
+	var fams map[string]*dto.MetricFamily
+	for {
+		fams = scrape(t, ts)
+		if value(t, fams, "tickwire_players") == 1 && fams["tickwire_connections_closed_total"] != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the metrics never showed b leaving")
+		}
+		time.Sleep(10 * time.Millisecond) // polling the scrape, bounded by the deadline
+	}
+	if n := value(t, fams, "tickwire_tick_duration_seconds", "room", id); n < 30 {
+		t.Errorf("tick duration histogram counts %v ticks, want at least 30", n)
+	}
+	checks := []struct {
+		name   string
+		labels []string
+		min    float64
+		max    float64
+	}{
+		{"tickwire_rooms", nil, 1, 1},
+		{"tickwire_players", nil, 1, 1},
+		{"tickwire_connections_opened_total", nil, 2, 2},
+		{"tickwire_connections_closed_total", []string{"code", "1000"}, 1, 1},
+		{"tickwire_bytes_received_total", nil, 30 * 20, 1e6},
+		{"tickwire_bytes_sent_total", nil, 30 * 50, 1e9},
+		{"tickwire_tick_overruns_total", []string{"room", id}, 0, 1e9},
+		{"tickwire_snapshots_replaced_total", nil, 0, 1e9},
+		{"tickwire_inputs_rate_limited_total", nil, 0, 0},
+		{"tickwire_rtt_seconds", nil, 0, 1e9},
+		{"go_goroutines", nil, 1, 1e6},
+	}
+	for _, c := range checks {
+		if v := value(t, fams, c.name, c.labels...); v < c.min || v > c.max {
+			t.Errorf("%s%v = %v, want %v to %v", c.name, c.labels, v, c.min, c.max)
+		}
+	}
+	for name := range fams {
+		if strings.Contains(name, "player_id") || strings.Contains(name, "session") {
+			t.Errorf("per-player metric %s", name)
+		}
+	}
+}
+
+// TestReadinessWhileDraining checks what a load balancer sees while the server drains: not
+// ready, and no new players, while health stays up.
+func TestReadinessWhileDraining(t *testing.T) {
+	ts := startServer(t, testConfig(t))
+	get := func(path string) int {
+		resp, err := http.Get("http://" + ts.addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if get("/readyz") != 200 {
+		t.Fatal("not ready before draining")
+	}
+	ts.server.draining.Store(true)
+	if code := get("/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz while draining: %d, want 503", code)
+	}
+	if code := get("/healthz"); code != 200 {
+		t.Errorf("/healthz while draining: %d, want 200", code)
+	}
+	_, err := dialPath(t, ts, "")
+	if err == nil || !strings.Contains(err.Error(), "503") {
+		t.Errorf("joining while draining: %v, want HTTP 503", err)
+	}
+}
+
+func TestAdminServesPprofAndMetrics(t *testing.T) {
+	ts := startServer(t, testConfig(t))
+	h := ts.server.adminHandler()
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/goroutine?debug=1", "/metrics"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 || rec.Body.Len() == 0 {
+			t.Errorf("GET %s on the admin address: %d, %d bytes", path, rec.Code, rec.Body.Len())
+		}
+	}
+	// pprof is not on the players' address.
+	resp, err := http.Get("http://" + ts.addr + "/debug/pprof/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/debug/pprof/ on the players' address: HTTP %d, want 404", resp.StatusCode)
+	}
+}

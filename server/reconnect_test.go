@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/netcode"
+)
+
+func dialWith(t *testing.T, ts *testServer, query string, opt netcode.DialOptions) *netcode.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := netcode.Dial(ctx, ts.wsURL()+query, "again", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestReconnectResumesPlayer drops a player's connection without a close, comes back with its
+// token, and gets the same player, where it was; a second connection with the same token
+// closes the first (half-open) one; an unknown token just joins anew.
+func TestReconnectResumesPlayer(t *testing.T) {
+	ts := startServer(t, testConfig(t))
+	a := dial(t, ts, "Alice")
+	w := a.Welcome
+	if w.Token == "" || len(w.Token) != 36 || w.RoomID == "" {
+		t.Fatalf("welcome lacks a token or room: %+v", w)
+	}
+	watcher := dialWith(t, ts, "?room="+w.RoomID, netcode.DialOptions{})
+	for seq := uint32(1); seq <= 10; seq++ {
+		if err := a.SendInput(netcode.Input{Seq: seq, MoveY: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved := until(t, a, "Alice's inputs applied", func(s *netcode.Snapshot) bool { return s.LastSeq == 10 })
+	_ = moved
+	a.Close() // the connection drops: no close frame
+
+	// The watcher still sees Alice, held in the world, standing where she stopped.
+	var left netcode.PlayerState
+	until(t, watcher, "Alice held and still", func(s *netcode.Snapshot) bool {
+		p := find(s, w.PlayerID)
+		if p == nil {
+			t.Fatal("Alice was removed at once; she should be held for reconnection")
+		}
+		still := p.X == left.X && p.Y == left.Y
+		left = *p
+		return still
+	})
+
+	back := dialWith(t, ts, "?room="+w.RoomID, netcode.DialOptions{Token: w.Token})
+	if back.Welcome.PlayerID != w.PlayerID || back.Welcome.Token != w.Token {
+		t.Fatalf("came back as player %d, want %d", back.Welcome.PlayerID, w.PlayerID)
+	}
+	s := until(t, back, "a snapshot after resuming", func(*netcode.Snapshot) bool { return true })
+	p := find(s, w.PlayerID)
+	if p == nil || p.X != left.X || p.Y != left.Y || p.Name != "Alice" {
+		t.Fatalf("resumed player %+v, want Alice at (%v, %v)", p, left.X, left.Y)
+	}
+	if len(s.Players) != 2 {
+		t.Errorf("%d players after resuming, want 2 (no duplicate)", len(s.Players))
+	}
+	if err := back.SendInput(netcode.Input{Seq: 1, MoveX: 1}); err != nil { // numbering starts afresh
+		t.Fatal(err)
+	}
+	until(t, back, "the resumed player's first input applied", func(s *netcode.Snapshot) bool { return s.LastSeq == 1 })
+
+	// Coming back again while the last connection is still up: the old one is closed.
+	third := dialWith(t, ts, "?room="+w.RoomID, netcode.DialOptions{Token: w.Token})
+	_ = back.SetReadDeadline(time.Now().Add(20 * time.Second))
+	var err error
+	for err == nil {
+		_, err = back.Next()
+	}
+	if code := netcode.CloseCodeOf(err); code != netcode.CloseReplaced {
+		t.Errorf("the replaced connection ended with %v, want 4003", err)
+	}
+	if third.Welcome.PlayerID != w.PlayerID {
+		t.Errorf("third connection got player %d, want %d", third.Welcome.PlayerID, w.PlayerID)
+	}
+
+	// A token that is not Alice's does not reach her player.
+	stranger := dialWith(t, ts, "?room="+w.RoomID, netcode.DialOptions{Token: "00000000-0000-4000-8000-000000000000"})
+	if stranger.Welcome.PlayerID == w.PlayerID {
+		t.Error("a made-up token took over Alice's player")
+	}
+}
+
+func TestHeldPlayerIsRemovedAfterGrace(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-reconnect-grace", "300ms"))
+	a := dial(t, ts, "Alice")
+	id, room := a.Welcome.PlayerID, a.Welcome.RoomID
+	watcher := dialWith(t, ts, "?room="+room, netcode.DialOptions{})
+	until(t, watcher, "both players", func(s *netcode.Snapshot) bool { return len(s.Players) == 2 })
+	a.Close()
+	until(t, watcher, "Alice removed after the grace period", func(s *netcode.Snapshot) bool { return find(s, id) == nil })
+	if n := ts.server.lobby.Rooms()[0].Players(); n != 1 {
+		t.Errorf("room counts %d players, want 1: the held slot was not freed", n)
+	}
+}

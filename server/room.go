@@ -1,0 +1,231 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tickwire/tickwire/game"
+	"github.com/tickwire/tickwire/netcode"
+)
+
+// RoomConfig sets up a room.
+type RoomConfig struct {
+	TickRate     int // ticks per second
+	SnapshotRate int // snapshots per second; divides TickRate
+	MaxPlayers   int
+	// ReconnectGrace is how long the player of a connection lost by accident stays in the
+	// world, waiting for its client to come back with its token. 0 removes it at once.
+	ReconnectGrace time.Duration
+}
+
+// Room runs one arena: a goroutine (Run) that alone owns the world, steps it at a fixed tick
+// and hands each session its snapshot. Sessions reach it only through the bounded channels
+// below, from their read loops (it implements netcode.Handler).
+type Room struct {
+	id      string
+	private bool // not listed; joined only by id
+	log     *slog.Logger
+	cfg     RoomConfig
+
+	// mu guards the fields below: joining and closing exclude each other. The Run goroutine
+	// writes tokens; HandleJoin reads it.
+	mu        sync.Mutex
+	players   int                // members (connected or held for reconnection) and joins on their way
+	closed    bool               // closed by the lobby; joins are refused
+	idleSince time.Time          // when players last fell to zero (or the room was last picked)
+	tokens    map[string]*member // reconnection token -> member
+
+	// Membership changes, in order per session. Bounded: a join that finds it full is refused
+	// (1013, try again later); a leave waits for room, because a leave must not be lost.
+	membership chan membershipChange
+	// Inputs, drained once per tick. Bounded: an input that finds it full is dropped and
+	// counted; the player's movement continues from the previous one.
+	inputs chan sessionInput
+
+	done chan struct{} // closed when Run returns
+	tick atomic.Uint32 // the world's tick, for pongs
+
+	InputsDropped atomic.Uint64 // inputs lost to a full input channel
+	metrics       roomMetrics
+	stats         tickStats
+	skipped       atomic.Uint64 // ticks skipped after falling too far behind
+
+	// Owned by the Run goroutine.
+	world     *game.World
+	members   map[*netcode.Session]*member // connected members by session
+	order     []*member                    // all members in join order: the order their inputs reach the world
+	enc       *netcode.SnapshotEncoder
+	stepInput []game.Input
+	sendEvery uint32
+}
+
+type sessionInput struct {
+	s  *netcode.Session
+	in netcode.Input
+}
+
+// NewRoom makes a room around world w. Call Run to start its clock.
+func NewRoom(w *game.World, cfg RoomConfig, log *slog.Logger) *Room {
+	backlog := max(256, 4*cfg.MaxPlayers)
+	return &Room{
+		idleSince:  time.Now(),
+		tokens:     make(map[string]*member),
+		log:        log,
+		cfg:        cfg,
+		membership: make(chan membershipChange, backlog),
+		inputs:     make(chan sessionInput, backlog),
+		done:       make(chan struct{}),
+		world:      w,
+		members:    make(map[*netcode.Session]*member),
+		enc:        netcode.NewSnapshotEncoder(),
+		sendEvery:  uint32(cfg.TickRate / cfg.SnapshotRate),
+	}
+}
+
+// Run ticks the room until ctx ends. It is the only goroutine that touches the world.
+func (r *Room) Run(ctx context.Context) {
+	defer close(r.done)
+	period := time.Second / time.Duration(r.cfg.TickRate)
+	clock := newTickClock(time.Now(), period)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		for range clock.due(time.Now()) {
+			r.step(period)
+		}
+		r.skipped.Store(clock.Skipped)
+		timer.Reset(clock.wait(time.Now()))
+	}
+}
+
+// step runs one tick: membership changes, inputs, simulation, snapshots. It records how
+// long the tick took against its period.
+func (r *Room) step(period time.Duration) {
+	start := time.Now()
+	r.drainMembership()
+	for n := len(r.inputs); n > 0; n-- { // a bounded batch: what had arrived when the tick began
+		si := <-r.inputs
+		if m := r.members[si.s]; m != nil {
+			if m.q.Push(si.in) {
+				r.metrics.jitter.Inc()
+			}
+		}
+	}
+	r.expireHeld(start)
+	r.stepInput = r.stepInput[:0]
+	for _, m := range r.order {
+		r.stepInput = append(r.stepInput, m.q.Next().GameInput(m.id))
+	}
+	stepStart := time.Now()
+	r.world.Step(r.stepInput)
+	r.tick.Store(r.world.Tick)
+	sendStart := time.Now()
+	if r.world.Tick%r.sendEvery == 0 && len(r.order) > 0 {
+		r.enc.Update(r.world)
+		for _, m := range r.order {
+			if m.s != nil {
+				m.s.QueueSnapshot(r.enc, m.q.LastSeq())
+			}
+		}
+	}
+	end := time.Now()
+	r.stats.step.observe(sendStart.Sub(stepStart))
+	r.stats.snapshot.observe(end.Sub(sendStart))
+	r.stats.total.observe(end.Sub(start))
+	r.metrics.tick.Observe(end.Sub(start).Seconds())
+	r.stats.ticks.Add(1)
+	if end.Sub(start) > period {
+		r.stats.overruns.Add(1)
+		r.metrics.overruns.Inc()
+	}
+}
+
+// RoomStats is what /stats reports about a room. Counters and histograms are cumulative
+// since the room started; subtract two readings to see a window.
+type RoomStats struct {
+	ID            string            `json:"id"`
+	Players       int               `json:"players"`
+	Tick          uint32            `json:"tick"`
+	TickRate      int               `json:"tick_rate"`
+	SnapshotRate  int               `json:"snapshot_rate"`
+	Ticks         uint64            `json:"ticks"`
+	Overruns      uint64            `json:"overruns"`
+	Skipped       uint64            `json:"skipped"`
+	InputsDropped uint64            `json:"inputs_dropped"`
+	TickTime      HistogramSnapshot `json:"tick_time"`     // whole tick
+	StepTime      HistogramSnapshot `json:"step_time"`     // simulation
+	SnapshotTime  HistogramSnapshot `json:"snapshot_time"` // encoding and hand-off
+}
+
+// Stats reads the room's statistics. Any goroutine may call it.
+func (r *Room) Stats() RoomStats {
+	return RoomStats{
+		ID: r.id, Players: r.Players(), Tick: r.tick.Load(),
+		TickRate: r.cfg.TickRate, SnapshotRate: r.cfg.SnapshotRate,
+		Ticks: r.stats.ticks.Load(), Overruns: r.stats.overruns.Load(), Skipped: r.skipped.Load(),
+		InputsDropped: r.InputsDropped.Load(),
+		TickTime:      r.stats.total.snapshot(),
+		StepTime:      r.stats.step.snapshot(),
+		SnapshotTime:  r.stats.snapshot.snapshot(),
+	}
+}
+
+// Players returns the number of players in the room, counting those joining.
+func (r *Room) Players() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.players
+}
+
+// touch restarts the idle clock of a room that has just been picked for a player, so that it
+// is not closed before the player's join arrives.
+func (r *Room) touch() {
+	r.mu.Lock()
+	r.idleSince = time.Now()
+	r.mu.Unlock()
+}
+
+// closeIfIdle closes the room, refusing joins from now on, if it has had no players for at
+// least idle, as of now. It reports whether it did.
+func (r *Room) closeIfIdle(now time.Time, idle time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.players == 0 && now.Sub(r.idleSince) >= idle {
+		r.closed = true
+	}
+	return r.closed
+}
+
+// HandleInput queues an input for the next tick; it drops it if the queue is full.
+func (r *Room) HandleInput(s *netcode.Session, in netcode.Input) {
+	select {
+	case r.inputs <- sessionInput{s: s, in: in}:
+	default:
+		r.InputsDropped.Add(1)
+		r.metrics.queueFull.Inc()
+	}
+}
+
+// ServerTick returns the room's current tick.
+func (r *Room) ServerTick() uint32 { return r.tick.Load() }
+
+// Scores returns the players ranked by kills. Call it only when Run has returned (it reads
+// the world).
+func (r *Room) Scores() []game.Player {
+	<-r.done
+	ps := slices.Clone(r.world.Players)
+	slices.SortStableFunc(ps, func(a, b game.Player) int {
+		return cmp.Or(cmp.Compare(b.Kills, a.Kills), cmp.Compare(a.Deaths, b.Deaths))
+	})
+	return ps
+}

@@ -1,0 +1,350 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"net/url"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/tickwire/tickwire/assets"
+	"github.com/tickwire/tickwire/client"
+	"github.com/tickwire/tickwire/game"
+	"github.com/tickwire/tickwire/netcode"
+)
+
+// Server is the dedicated server: HTTP routes, WebSocket sessions and the lobby of rooms.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	lobby    *Lobby
+	metrics  *metrics
+	upgrader websocket.Upgrader
+	session  netcode.SessionConfig
+	draining atomic.Bool
+
+	// Sessions run under sessCtx; cancelling it closes them all with 1001.
+	sessCtx    context.Context
+	sessCancel context.CancelFunc
+	sessions   sync.WaitGroup
+	// liveSessions counts the sessions being served.
+	liveSessions atomic.Int64
+
+	ipMu    sync.Mutex     // guards ipConns
+	ipConns map[string]int // WebSocket connections per client IP
+}
+
+// acquireIP counts a connection from ip and reports whether it is within the cap.
+func (s *Server) acquireIP(ip string) bool {
+	s.ipMu.Lock()
+	defer s.ipMu.Unlock()
+	if s.ipConns[ip] >= s.cfg.MaxConnsPerIP {
+		return false
+	}
+	s.ipConns[ip]++
+	return true
+}
+
+func (s *Server) releaseIP(ip string) {
+	s.ipMu.Lock()
+	defer s.ipMu.Unlock()
+	if s.ipConns[ip]--; s.ipConns[ip] <= 0 {
+		delete(s.ipConns, ip)
+	}
+}
+
+// NewServer checks the map and sets up the lobby that cfg describes. Rooms open as players
+// arrive.
+func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
+	src, err := assets.Map(cfg.Map)
+	if err != nil {
+		return nil, err
+	}
+	m, err := game.ParseMap(src)
+	if err != nil {
+		return nil, fmt.Errorf("map %s: %w", cfg.Map, err)
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	newWorld := func(seed uint64) (*game.World, error) {
+		return game.NewWorld(game.Config{
+			Map: m, TickRate: cfg.TickRate, Width: cfg.ArenaSize, Height: cfg.ArenaSize, Seed: seed,
+		})
+	}
+	probe, err := newWorld(seed) // fail at start, not at the first join
+	if err != nil {
+		return nil, err
+	}
+	log.Info("arena ready", "map", m.Name, "width", probe.Arena.W, "height", probe.Arena.H,
+		"tick_rate", cfg.TickRate, "snapshot_rate", cfg.SnapshotRate, "seed", seed)
+	s := &Server{
+		cfg:     cfg,
+		log:     log,
+		ipConns: make(map[string]int),
+		lobby: &Lobby{
+			log:      log,
+			newWorld: newWorld,
+			roomCfg: RoomConfig{
+				TickRate: cfg.TickRate, SnapshotRate: cfg.SnapshotRate, MaxPlayers: cfg.MaxPlayers,
+				ReconnectGrace: cfg.ReconnectGrace,
+			},
+			maxRooms:    cfg.MaxRooms,
+			idleTimeout: cfg.RoomIdleTimeout,
+			seed:        seed,
+			rooms:       make(map[string]*lobbyRoom),
+		},
+	}
+	s.metrics = newMetrics(s.lobby)
+	s.lobby.metrics = s.metrics
+	s.session = netcode.SessionConfig{
+		MessageRate:  2 * float64(cfg.TickRate),
+		MessageBurst: cfg.TickRate,
+		Counters:     s.metrics.counters,
+		OnRTT:        s.metrics.observeRTT,
+	}
+	s.upgrader = websocket.Upgrader{
+		Subprotocols:    []string{netcode.Subprotocol},
+		ReadBufferSize:  netcode.ReadLimit,
+		WriteBufferSize: 4096,
+		// Checked in serveWS before upgrading, so that a refusal can say why.
+		CheckOrigin:       func(*http.Request) bool { return true },
+		EnableCompression: false,
+	}
+	s.sessCtx, s.sessCancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Handler returns the server's HTTP routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /", http.FileServerFS(client.Static()))
+	mux.Handle("GET /vendor/msgpack/", http.StripPrefix("/vendor/msgpack/", http.FileServerFS(client.Msgpack())))
+	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /stats", s.serveStats)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.HandleFunc("GET /rooms", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"rooms": s.lobby.List()})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if s.draining.Load() {
+			http.Error(w, "draining", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}
+
+// Stats is the JSON that /stats serves: what the benchmark and operators read.
+type Stats struct {
+	Rooms      []RoomStats `json:"rooms"`
+	Sessions   int64       `json:"sessions"`
+	Goroutines int         `json:"goroutines"`
+	// Bucket i of every histogram counts durations up to BucketUpperNS[i] nanoseconds.
+	BucketUpperNS []uint64 `json:"bucket_upper_ns"`
+}
+
+func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
+	st := Stats{
+		Rooms:      []RoomStats{},
+		Sessions:   s.liveSessions.Load(),
+		Goroutines: runtime.NumGoroutine(),
+	}
+	for _, r := range s.lobby.Rooms() {
+		st.Rooms = append(st.Rooms, r.Stats())
+	}
+	for b := range histBuckets {
+		st.BucketUpperNS = append(st.BucketUpperNS, bucketUpper(b))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+// serveWS upgrades a client and serves its session. This goroutine becomes the session's read
+// loop; the session starts its write loop.
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		http.Error(w, "tickwire: server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if !slices.Contains(websocket.Subprotocols(r), netcode.Subprotocol) {
+		http.Error(w, "tickwire: the WebSocket subprotocol "+netcode.Subprotocol+" is required", http.StatusBadRequest)
+		return
+	}
+	if !s.originAllowed(r) {
+		http.Error(w, "tickwire: origin not allowed: "+r.Header.Get("Origin"), http.StatusForbidden)
+		return
+	}
+	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+	if !s.acquireIP(ip) {
+		http.Error(w, "tickwire: too many connections from your address", http.StatusTooManyRequests)
+		return
+	}
+	defer s.releaseIP(ip)
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered with an HTTP error
+	}
+	s.sessions.Add(1)
+	s.liveSessions.Add(1)
+	s.metrics.opened.Inc()
+	var cause error
+	defer func() {
+		s.metrics.sessionClosed(cause)
+		s.liveSessions.Add(-1)
+		s.sessions.Done()
+	}()
+	sess := netcode.NewSession(conn, s.session, s.log.With("remote", r.RemoteAddr))
+	q := r.URL.Query()
+	var room *Room
+	if q.Get("create") == "1" {
+		room, err = s.lobby.Create(q.Get("private") == "1")
+	} else {
+		room, err = s.lobby.Place(q.Get("room"))
+	}
+	if err != nil {
+		// Placement fails after the upgrade so that a browser can read why.
+		var ce *netcode.CloseError
+		if !errors.As(err, &ce) {
+			s.log.Error("placing a player", "err", err)
+			ce = &netcode.CloseError{Code: netcode.CloseInternal, Reason: "could not open a room"}
+		}
+		sess.Close(ce)
+		cause = sess.Run(s.sessCtx, refuseAll{})
+		return
+	}
+	cause = sess.Run(s.sessCtx, room)
+}
+
+// refuseAll is the handler of a session that is being closed before it reaches a room.
+type refuseAll struct{}
+
+func (refuseAll) HandleJoin(*netcode.Session, netcode.Join) error {
+	return &netcode.CloseError{Code: netcode.CloseInternal, Reason: "no room"}
+}
+func (refuseAll) HandleInput(*netcode.Session, netcode.Input) {}
+func (refuseAll) HandleLeave(*netcode.Session, error)         {}
+func (refuseAll) ServerTick() uint32                          { return 0 }
+
+// originAllowed accepts requests without an Origin (not from a browser), from the server's
+// own host, or from an allowed origin.
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, a := range s.cfg.AllowedOrigins {
+		if a == "*" || strings.EqualFold(a, origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// adminHandler serves net/http/pprof and the metrics, for the loopback admin address only.
+func (s *Server) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/metrics", s.metrics.handler())
+	return mux
+}
+
+// Serve serves players on ln, and the admin routes on admin if it is not nil, until ctx ends.
+// Then it shuts down: new players are refused, every client is closed with 1001 and given
+// until the drain timeout to answer, the rooms stop and the final scores are logged.
+func (s *Server) Serve(ctx context.Context, ln, admin net.Listener) error {
+	roomsCtx, stopRooms := context.WithCancel(context.Background())
+	defer stopRooms()
+	s.lobby.ctx = roomsCtx
+	go s.lobby.runReaper(roomsCtx)
+
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() {
+		if s.cfg.TLSCert != "" {
+			served <- hs.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey)
+		} else {
+			served <- hs.Serve(ln)
+		}
+	}()
+	if admin != nil {
+		as := &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = as.Serve(admin) }()
+		defer as.Close()
+	}
+
+	select {
+	case err := <-served:
+		s.sessCancel()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "drain_timeout", s.cfg.DrainTimeout)
+	// Drain first, with the listener still open: /readyz answers 503 so that load balancers
+	// look elsewhere, and /ws refuses new players with 503.
+	s.draining.Store(true)
+	deadline := time.Now().Add(s.cfg.DrainTimeout)
+	s.sessCancel() // every session sends 1001 and waits for the client's close
+
+	// http.Server.Shutdown does not track hijacked (WebSocket) connections; the sessions
+	// WaitGroup does.
+	drained := make(chan struct{})
+	go func() { s.sessions.Wait(); close(drained) }()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case <-drained:
+	case <-timer.C:
+		s.log.Warn("drain timeout: some sessions did not close in time")
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		s.log.Warn("http shutdown", "err", err)
+	}
+	rooms := s.lobby.Rooms()
+	stopRooms()
+	s.lobby.Close()
+	for _, r := range rooms {
+		for i, p := range r.Scores() {
+			if i == 10 {
+				break
+			}
+			r.log.Info("final score", "rank", i+1, "name", p.Name, "kills", p.Kills, "deaths", p.Deaths)
+		}
+	}
+	return nil
+}

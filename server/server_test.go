@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/tickwire/tickwire/netcode"
+)
+
+type tlogWriter struct{ t testing.TB }
+
+func (w tlogWriter) Write(b []byte) (int, error) {
+	w.t.Logf("%s", strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+func testConfig(t *testing.T, args ...string) Config {
+	t.Helper()
+	cfg, err := parseConfig(append([]string{"-addr", "127.0.0.1:0", "-seed", "1"}, args...), func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// testServer runs a server on a loopback port until the test ends; stop shuts it down and
+// returns Serve's error.
+type testServer struct {
+	addr   string
+	stop   func() error
+	server *Server
+}
+
+func startServer(t *testing.T, cfg Config) *testServer {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(tlogWriter{t}, nil))
+	srv, err := NewServer(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln, nil) }()
+	stopped := false
+	var serveErr error
+	stop := func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			serveErr = <-served
+		}
+		return serveErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	return &testServer{addr: ln.Addr().String(), stop: stop, server: srv}
+}
+
+func (ts *testServer) wsURL() string { return "ws://" + ts.addr + "/ws" }
+
+func dial(t *testing.T, ts *testServer, name string) *netcode.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := netcode.Dial(ctx, ts.wsURL(), name, netcode.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// until reads snapshots from c until cond holds for one, within a deadline, and returns it.
+func until(t *testing.T, c *netcode.Client, what string, cond func(s *netcode.Snapshot) bool) *netcode.Snapshot {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		m, err := c.Next()
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		if m.Type == netcode.MsgSnapshot && cond(&m.Snapshot) {
+			return &m.Snapshot
+		}
+	}
+}
+
+func find(s *netcode.Snapshot, id uint32) *netcode.PlayerState {
+	for i := range s.Players {
+		if s.Players[i].ID == id {
+			return &s.Players[i]
+		}
+	}
+	return nil
+}
+
+// TestPlayersSeeEachOther is the whole path end to end: three real clients join over real
+// WebSockets, see each other, one moves and fires and the others see it, one leaves and the
+// others see it go.
+func TestPlayersSeeEachOther(t *testing.T) {
+	ts := startServer(t, testConfig(t))
+	a, b, c := dial(t, ts, "Alice"), dial(t, ts, "Bob"), dial(t, ts, "Carol")
+	ida, idb, idc := a.Welcome.PlayerID, b.Welcome.PlayerID, c.Welcome.PlayerID
+	if ida == idb || idb == idc || ida == idc {
+		t.Fatalf("player ids not distinct: %d %d %d", ida, idb, idc)
+	}
+	if w := a.Welcome; w.TickRate != 30 || w.Map.Cols == 0 || len(w.Map.Tiles) != w.Map.Cols*w.Map.Rows || w.Rules.PlayerRadius != 16 {
+		t.Errorf("welcome %+v", w)
+	}
+	all := func(s *netcode.Snapshot) bool {
+		return find(s, ida) != nil && find(s, idb) != nil && find(s, idc) != nil
+	}
+	first := until(t, b, "Bob to see all three", all)
+	if p := find(first, ida); p.Name != "Alice" || p.Flags&netcode.FlagAlive == 0 || p.Health != 100 {
+		t.Errorf("Bob sees Alice as %+v", p)
+	}
+	start := *find(first, ida) // a copy: the decoder reuses the snapshot's slices
+
+	// Alice walks: right or left, whichever is open, and fires the same way.
+	aim := 0.0
+	if start.X > 640 {
+		aim = 3.14159
+	}
+	mx := 1.0
+	if aim != 0 {
+		mx = -1
+	}
+	var seq uint32
+	for range 15 {
+		seq++
+		if err := a.SendInput(netcode.Input{Seq: seq, MoveX: mx, Aim: aim, Buttons: netcode.ButtonFire}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved := until(t, b, "Bob to see Alice move and fire", func(s *netcode.Snapshot) bool {
+		p := find(s, ida)
+		hasBullet := false
+		for _, bl := range s.Bullets {
+			hasBullet = hasBullet || bl.Owner == ida
+		}
+		return p != nil && abs(p.X-start.X) > 20 && hasBullet
+	})
+	if p := find(moved, ida); abs(p.Y-start.Y) > 0.01 {
+		t.Errorf("Alice moved sideways only, yet y went %v -> %v", start.Y, p.Y)
+	}
+	until(t, a, "Alice's own inputs to be acknowledged", func(s *netcode.Snapshot) bool { return s.LastSeq == seq })
+
+	// Carol leaves; Bob sees her go.
+	if err := c.Leave(); err != nil {
+		t.Fatal(err)
+	}
+	until(t, b, "Bob to see Carol leave", func(s *netcode.Snapshot) bool { return find(s, idc) == nil && find(s, ida) != nil })
+}
+
+func abs(f float32) float32 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+func TestServerFull(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-max-players", "1", "-max-rooms", "1"))
+	dial(t, ts, "first")
+	conn, _, err := (&websocket.Dialer{Subprotocols: []string{netcode.Subprotocol}}).Dial(ts.wsURL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.WriteMessage(websocket.BinaryMessage, netcode.NewEncoder().Join(netcode.Join{Name: "second"}))
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		if _, _, err = conn.ReadMessage(); err != nil {
+			break
+		}
+	}
+	if code := netcode.CloseCodeOf(err); code != netcode.CloseTryAgainLater {
+		t.Errorf("second player, with the only room full: %v, want close 1013", err)
+	}
+}
+
+func TestUpgradeChecks(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-allowed-origins", "https://games.example"))
+	tests := []struct {
+		name      string
+		protocols []string
+		origin    string
+		status    int
+		body      string
+	}{
+		{"no subprotocol", nil, "", http.StatusBadRequest, "subprotocol tickwire.v1 is required"},
+		{"wrong subprotocol", []string{"tickwire.v0"}, "", http.StatusBadRequest, "subprotocol"},
+		{"foreign origin", []string{netcode.Subprotocol}, "https://evil.example", http.StatusForbidden, "origin not allowed"},
+		{"same host", []string{netcode.Subprotocol}, "http://" + ts.addr, http.StatusSwitchingProtocols, ""},
+		{"allowed origin", []string{netcode.Subprotocol}, "https://games.example", http.StatusSwitchingProtocols, ""},
+		{"no origin (not a browser)", []string{netcode.Subprotocol}, "", http.StatusSwitchingProtocols, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.Header{}
+			if tc.origin != "" {
+				h.Set("Origin", tc.origin)
+			}
+			d := websocket.Dialer{Subprotocols: tc.protocols}
+			conn, resp, err := d.Dial(ts.wsURL(), h)
+			if conn != nil {
+				if conn.Subprotocol() != netcode.Subprotocol {
+					t.Errorf("negotiated %q", conn.Subprotocol())
+				}
+				conn.Close()
+			}
+			if resp == nil {
+				t.Fatalf("no HTTP response: %v", err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.body) {
+				t.Errorf("HTTP %d %q, want %d with %q", resp.StatusCode, body, tc.status, tc.body)
+			}
+			if ext := resp.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
+				t.Errorf("negotiated extensions %q; compression must stay off", ext)
+			}
+		})
+	}
+}
+
+func TestServesClient(t *testing.T) {
+	ts := startServer(t, testConfig(t))
+	for path, want := range map[string]string{
+		"/":                         "text/html",
+		"/src/main.js":              "javascript",
+		"/vendor/msgpack/index.mjs": "javascript",
+		"/healthz":                  "text/plain",
+		"/readyz":                   "text/plain",
+		"/stats":                    "application/json",
+	} {
+		resp, err := http.Get("http://" + ts.addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), want) {
+			t.Errorf("GET %s: %d %q, want 200 %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), want)
+		}
+	}
+}
+
+// TestShutdownClosesEveryClient shuts the server down with clients connected: each gets 1001,
+// Serve returns nil (the process exits 0), and no goroutine is left behind.
+func TestShutdownClosesEveryClient(t *testing.T) {
+	base := runtime.NumGoroutine()
+	ts := startServer(t, testConfig(t))
+	clients := []*netcode.Client{dial(t, ts, "a"), dial(t, ts, "b"), dial(t, ts, "c")}
+	for _, c := range clients {
+		until(t, c, "a first snapshot", func(*netcode.Snapshot) bool { return true })
+	}
+	if err := ts.stop(); err != nil {
+		t.Fatalf("Serve returned %v, want nil", err)
+	}
+	for i, c := range clients {
+		_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		var err error
+		for err == nil {
+			_, err = c.Next()
+		}
+		if code := netcode.CloseCodeOf(err); code != netcode.CloseGoingAway {
+			t.Errorf("client %d: %v, want close 1001", i, err)
+		}
+		c.Close()
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
+		runtime.Gosched()
+		time.Sleep(10 * time.Millisecond) // polling for goroutines to exit, bounded by the deadline
+	}
+	if n := runtime.NumGoroutine(); n > base {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines after shutdown, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestConnectionCapPerIP(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-max-conns-per-ip", "2"))
+	a, b := dial(t, ts, "a"), dial(t, ts, "b")
+	_, err := dialPath(t, ts, "")
+	if err == nil || !strings.Contains(err.Error(), "429") {
+		t.Fatalf("third connection from one address: %v, want HTTP 429", err)
+	}
+	b.Close()
+	_ = a
+	deadline := time.Now().Add(20 * time.Second)
+	for { // b's slot frees once the server has seen it go
+		if _, err = dialPath(t, ts, ""); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // polling, bounded by the deadline
+	}
+	if err != nil {
+		t.Errorf("after one left, a new connection: %v", err)
+	}
+}
