@@ -1,0 +1,53 @@
+# Tickwire: the two commands a newcomer needs.
+#
+#   make run    installs the client's npm packages and starts the server on :8080
+#   make test   installs what the tests need (chromium, npm packages) and runs every test
+#
+# Everything else here is what those two are made of.
+
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+CHROMIUM    := /usr/bin/chromium
+ARGS        ?=
+
+.PHONY: run test client-deps chromium lint test-go fuzz test-client test-browser
+
+run: client-deps
+	go run ./server $(ARGS)
+
+test: client-deps chromium lint test-go fuzz test-client test-browser
+	@echo "make test: all passed"
+
+# npm ci only when the lock file changed since the last install.
+client-deps: client/node_modules/.package-lock.json
+client/node_modules/.package-lock.json: client/package.json client/package-lock.json
+	cd client && npm ci --no-audit --no-fund
+	@touch $@
+
+# The browser tests drive Debian's chromium. As root (CI), install it; otherwise say how.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+		else \
+			echo "The browser tests need Chromium at $(CHROMIUM): sudo apt-get install chromium"; exit 1; \
+		fi; \
+	fi
+
+lint: client-deps
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+		if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	go vet ./...
+	go run $(STATICCHECK) ./...
+
+test-go: client-deps
+	go test -race ./...
+
+# A short run of the fuzzer over the decoder of client input, beyond its seed corpus.
+fuzz: client-deps
+	go test ./netcode -run '^$$' -fuzz FuzzClientDecoder -fuzztime 10s
+
+test-client: client-deps
+	cd client && node --test test/
+
+test-browser: client-deps chromium
+	cd client && node --test browser-test/
