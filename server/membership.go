@@ -114,6 +114,7 @@ func (r *Room) resume(m *member, s *netcode.Session) {
 	m.q = netcode.InputQueue{} // the new client numbers its inputs afresh
 	r.members[s] = m
 	r.welcome(m)
+	r.metrics.reconnects.Inc()
 	s.Logger().Info("player resumed", "room", r.id, "player", m.id)
 }
 

@@ -24,6 +24,7 @@ type metrics struct {
 	closed        *prometheus.CounterVec // code
 	inputsDropped *prometheus.CounterVec // reason
 	rtt           prometheus.Histogram
+	reconnects    prometheus.Counter
 }
 
 func newMetrics(lobby *Lobby) *metrics {
@@ -52,6 +53,10 @@ func newMetrics(lobby *Lobby) *metrics {
 			Name: "tickwire_inputs_dropped_total",
 			Help: "Client inputs dropped: over the rate limit, room queue full, or jitter buffer overflow.",
 		}, []string{"reason"}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickwire_reconnects_total",
+			Help: "Players taken over again by their token after a dropped connection.",
+		}),
 		rtt: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tickwire_rtt_seconds",
 			Help:    "Round-trip time to clients, from WebSocket ping frames.",
@@ -65,7 +70,7 @@ func newMetrics(lobby *Lobby) *metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.tickDuration, m.tickOverruns, m.opened, m.closed, m.inputsDropped, m.rtt,
+		m.tickDuration, m.tickOverruns, m.opened, m.closed, m.inputsDropped, m.rtt, m.reconnects,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickwire_rooms", Help: "Open rooms."},
 			func() float64 { return float64(len(lobby.Rooms())) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickwire_players", Help: "Players in all rooms."},
@@ -103,18 +108,20 @@ func (m *metrics) observeRTT(rtt, _ time.Duration) { m.rtt.Observe(rtt.Seconds()
 
 // roomMetrics are the series of one room, resolved once so the tick does no label lookups.
 type roomMetrics struct {
-	tick      prometheus.Observer
-	overruns  prometheus.Counter
-	queueFull prometheus.Counter
-	jitter    prometheus.Counter
+	reconnects prometheus.Counter
+	tick       prometheus.Observer
+	overruns   prometheus.Counter
+	queueFull  prometheus.Counter
+	jitter     prometheus.Counter
 }
 
 func (m *metrics) forRoom(id string) roomMetrics {
 	return roomMetrics{
-		tick:      m.tickDuration.WithLabelValues(id),
-		overruns:  m.tickOverruns.WithLabelValues(id),
-		queueFull: m.inputsDropped.WithLabelValues("room_queue_full"),
-		jitter:    m.inputsDropped.WithLabelValues("jitter_buffer_full"),
+		reconnects: m.reconnects,
+		tick:       m.tickDuration.WithLabelValues(id),
+		overruns:   m.tickOverruns.WithLabelValues(id),
+		queueFull:  m.inputsDropped.WithLabelValues("room_queue_full"),
+		jitter:     m.inputsDropped.WithLabelValues("jitter_buffer_full"),
 	}
 }
 

@@ -83,6 +83,10 @@ func TestReconnectResumesPlayer(t *testing.T) {
 		t.Errorf("third connection got player %d, want %d", third.Welcome.PlayerID, w.PlayerID)
 	}
 
+	if n := value(t, scrape(t, ts), "tickwire_reconnects_total"); n != 2 {
+		t.Errorf("tickwire_reconnects_total = %v, want 2", n)
+	}
+
 	// A token that is not Alice's does not reach her player.
 	stranger := dialWith(t, ts, "?room="+w.RoomID, netcode.DialOptions{Token: "00000000-0000-4000-8000-000000000000"})
 	if stranger.Welcome.PlayerID == w.PlayerID {
