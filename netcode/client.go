@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"time"
 
@@ -21,6 +22,9 @@ type Client struct {
 	msg     ServerMessage
 	frame   []byte
 	seq     uint32
+	applier Applier
+	ack     uint32  // tick of the newest snapshot applied; 0 asks for a full one
+	Resyncs int     // snapshots that could not be applied (no baseline, checksum mismatch)
 	Welcome Welcome // the server's welcome, received by Dial
 }
 
@@ -79,8 +83,12 @@ func (c *Client) send(b []byte) error {
 	return nil
 }
 
-// SendInput sends an input. A zero Seq is replaced with the next sequence number.
+// SendInput sends an input. A zero Seq is replaced with the next sequence number, and a zero
+// Ack with the tick of the newest snapshot applied.
 func (c *Client) SendInput(in Input) error {
+	if in.Ack == 0 {
+		in.Ack = c.ack
+	}
 	if in.Seq == 0 {
 		c.seq++
 		in.Seq = c.seq
@@ -98,20 +106,60 @@ func (c *Client) SendRaw(messageType int, b []byte) error {
 	return c.conn.WriteMessage(messageType, b)
 }
 
-// Next reads the next server message. The message is reused by the next call. When the server
-// closes the connection the error is a *websocket.CloseError; CloseCodeOf reads its code.
+// Next reads the next server message. The message is reused by the next call. A delta
+// snapshot is applied to its baseline and returned as the whole view in Snapshot; one that
+// cannot be applied is counted in Resyncs and skipped, and the next input asks for a full
+// snapshot. When the server closes the connection the error is a *websocket.CloseError;
+// CloseCodeOf reads its code.
 func (c *Client) Next() (*ServerMessage, error) {
-	mt, b, err := c.conn.ReadMessage()
-	if err != nil {
-		return nil, err
+	for {
+		mt, b, err := c.conn.ReadMessage()
+		if err != nil {
+			return nil, err
+		}
+		if mt != websocket.BinaryMessage {
+			return nil, errors.New("netcode: server sent a text frame")
+		}
+		if err := c.dec.Decode(b, &c.msg); err != nil {
+			return nil, err
+		}
+		if c.msg.Type != MsgSnapshot || !c.msg.IsDelta {
+			return &c.msg, nil
+		}
+		view, err := c.applier.Apply(&c.msg.Delta)
+		if err != nil {
+			c.Resyncs++
+			c.ack = 0
+			continue
+		}
+		c.ack = view.Tick
+		c.msg.Snapshot = c.viewSnapshot(view, c.msg.Delta.LastSeq)
+		return &c.msg, nil
 	}
-	if mt != websocket.BinaryMessage {
-		return nil, errors.New("netcode: server sent a text frame")
+}
+
+// viewSnapshot turns an applied view into a Snapshot in world units: positions from quarter
+// units, bullets where they are at the view's tick.
+func (c *Client) viewSnapshot(v *ViewState, lastSeq uint32) Snapshot {
+	s := c.msg.Snapshot
+	s.Tick, s.LastSeq = v.Tick, lastSeq
+	s.Players, s.Bullets = s.Players[:0], s.Bullets[:0]
+	for _, p := range v.Players {
+		s.Players = append(s.Players, PlayerState{
+			ID: p.ID, X: float32(p.X) / PosScale, Y: float32(p.Y) / PosScale,
+			Aim:    float32(float64(p.Aim) * 2 * math.Pi / AimSteps),
+			Health: int(p.Health), Kills: int(p.Kills), Deaths: int(p.Deaths), Flags: p.Flags, Hue: p.Hue, Name: p.Name,
+		})
 	}
-	if err := c.dec.Decode(b, &c.msg); err != nil {
-		return nil, err
+	rate := float32(max(c.Welcome.TickRate, 1))
+	for _, b := range v.Bullets {
+		dt := float32(v.Tick-b.Tick) / rate
+		vx, vy := float32(b.VX)/PosScale, float32(b.VY)/PosScale
+		s.Bullets = append(s.Bullets, BulletState{
+			ID: b.ID, Owner: b.Owner, X: float32(b.X)/PosScale + vx*dt, Y: float32(b.Y)/PosScale + vy*dt, VX: vx, VY: vy,
+		})
 	}
-	return &c.msg, nil
+	return s
 }
 
 // SetReadDeadline bounds the next reads.

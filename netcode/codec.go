@@ -110,6 +110,28 @@ func (rd *reader) uint(what string, max uint64) uint64 {
 	return 0
 }
 
+// sint reads a signed integer that fits in 32 bits.
+func (rd *reader) sint(what string) int64 {
+	c, ok := rd.code(what)
+	if !ok {
+		return 0
+	}
+	if c == msgpcode.Float || c == msgpcode.Double {
+		rd.fail("%s: want an integer", what)
+		return 0
+	}
+	n, err := rd.d.DecodeInt64()
+	switch {
+	case err != nil:
+		rd.failRead(what, err, "want an integer")
+	case n < math.MinInt32 || n > math.MaxInt32:
+		rd.fail("%s: out of range", what)
+	default:
+		return n
+	}
+	return 0
+}
+
 // float reads a number (integer or float) and refuses NaN and infinities.
 func (rd *reader) float(what string) float64 {
 	if _, ok := rd.code(what); !ok {
@@ -262,6 +284,7 @@ func (w *writer) header(t MsgType, fields int) {
 }
 
 func (w *writer) uint(n uint64)     { _ = w.e.EncodeUint(n) }
+func (w *writer) int(n int64)       { _ = w.e.EncodeInt(n) }
 func (w *writer) f64(f float64)     { _ = w.e.EncodeFloat64(f) }
 func (w *writer) f32(f float32)     { _ = w.e.EncodeFloat32(f) }
 func (w *writer) str(s string)      { _ = w.e.EncodeString(s) }

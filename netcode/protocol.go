@@ -2,9 +2,17 @@ package netcode
 
 import "github.com/tickwire/tickwire/game"
 
-// Subprotocol is the WebSocket subprotocol a client must offer. Its number is the protocol
-// version, raised on every incompatible change (see PROTOCOL.md, "Version history").
-const Subprotocol = "tickwire.v1"
+// WebSocket subprotocols: their number is the protocol version, raised on every incompatible
+// change (see PROTOCOL.md, "Version history"). The server speaks both while the browser client
+// moves to version 2, and picks the highest a client offers.
+const (
+	SubprotocolV1 = "tickwire.v1" // full snapshots
+	SubprotocolV2 = "tickwire.v2" // delta snapshots with interest management
+	Subprotocol   = SubprotocolV2 // the current version, which the Go client speaks
+)
+
+// Subprotocols are the versions the server speaks, preferred first.
+var Subprotocols = []string{SubprotocolV2, SubprotocolV1}
 
 // ReadLimit is the largest frame a client may send, in bytes. The largest legitimate client
 // message, a join with a long name, is well under it.

@@ -247,12 +247,17 @@ func (s *Session) CloseCause() *CloseError {
 // Done is closed when the session has ended.
 func (s *Session) Done() <-chan struct{} { return s.writeDone }
 
-// QueueSnapshot hands the session the snapshot enc holds, for a client whose newest applied
-// input is lastSeq. It never blocks: an unsent older snapshot is replaced (and counted). A
-// client whose writer has completed nothing for MaxBehind while snapshots pile up is closed
-// with 4000.
-func (s *Session) QueueSnapshot(enc *SnapshotEncoder, lastSeq uint32) {
-	b := enc.AppendFor(s.snap.buffer(), lastSeq)
+// Protocol is the subprotocol the session speaks: SubprotocolV1 or SubprotocolV2.
+func (s *Session) Protocol() string { return s.conn.Subprotocol() }
+
+// SnapshotBuffer returns an empty buffer of the session's, for the room to append the next
+// snapshot frame to and pass to QueueSnapshot.
+func (s *Session) SnapshotBuffer() []byte { return s.snap.buffer() }
+
+// QueueSnapshot hands the session a snapshot frame built in a buffer from SnapshotBuffer. It
+// never blocks: an unsent older snapshot is replaced (and counted). A client whose writer has
+// completed nothing for MaxBehind while snapshots pile up is closed with 4000.
+func (s *Session) QueueSnapshot(b []byte) {
 	if s.snap.put(b) {
 		s.SnapshotsReplace.Add(1)
 		s.cfg.Counters.SnapshotsReplaced.Add(1)

@@ -67,7 +67,7 @@ func (r *fakeRoom) ServerTick() uint32              { return 77 }
 func serve(t *testing.T, room Handler, cfg SessionConfig) (wsURL string, cancel context.CancelFunc) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	up := websocket.Upgrader{Subprotocols: []string{Subprotocol}}
+	up := websocket.Upgrader{Subprotocols: Subprotocols}
 	var wg sync.WaitGroup
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, err := up.Upgrade(w, r, nil)
@@ -305,7 +305,7 @@ func TestSessionLatestSnapshotWins(t *testing.T) {
 	for range 200 {
 		w.Step(nil)
 		enc.Update(w)
-		s.QueueSnapshot(enc, 0)
+		s.QueueSnapshot(enc.AppendFor(s.SnapshotBuffer(), 0))
 	}
 	last := w.Tick
 	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
@@ -479,7 +479,7 @@ func TestSlowClientIsClosed(t *testing.T) {
 	room := newFakeRoom()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	up := websocket.Upgrader{Subprotocols: []string{Subprotocol}}
+	up := websocket.Upgrader{Subprotocols: Subprotocols}
 	ended := make(chan error, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, err := up.Upgrade(w, r, nil)
@@ -532,7 +532,7 @@ func TestSlowClientIsClosed(t *testing.T) {
 			t.Fatal("the slow client was never closed")
 		default:
 		}
-		s.QueueSnapshot(enc, 0) // must never block
+		s.QueueSnapshot(enc.AppendFor(s.SnapshotBuffer(), 0)) // must never block
 		runtime.Gosched()
 	}
 	if cause := s.CloseCause(); cause.Code != CloseFellBehind {

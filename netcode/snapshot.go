@@ -70,7 +70,9 @@ func (s *SnapshotEncoder) AppendFor(dst []byte, lastSeq uint32) []byte {
 type ServerMessage struct {
 	Type     MsgType
 	Welcome  Welcome
-	Snapshot Snapshot
+	Snapshot Snapshot      // protocol 1: a full snapshot
+	Delta    SnapshotDelta // protocol 2: a snapshot against a baseline
+	IsDelta  bool          // a snapshot decoded into Delta rather than Snapshot
 	Pong     Pong
 	Leave    Leave
 }
@@ -129,6 +131,11 @@ func (sd *ServerDecoder) Decode(b []byte, m *ServerMessage) error {
 		w.RoomID = rd.str("roomId", maxServerString)
 		w.Token = rd.str("token", maxServerString)
 	case MsgSnapshot:
+		m.IsDelta = n == 8
+		if m.IsDelta {
+			decodeDelta(rd, n, &m.Delta)
+			break
+		}
 		arity(5)
 		s := &m.Snapshot
 		s.Tick = uint32(rd.uint("tick", u32))
@@ -191,7 +198,7 @@ func (sd *ServerDecoder) PeekSnapshot(b []byte) (tick, lastSeq uint32, ok bool) 
 	rd := sd.rd
 	rd.reset(b)
 	n := rd.array("message")
-	if rd.uint("message type", 255) != uint64(MsgSnapshot) || n != 5 {
+	if rd.uint("message type", 255) != uint64(MsgSnapshot) || n != 5 && n != 8 {
 		return 0, 0, false
 	}
 	tick = uint32(rd.uint("tick", math.MaxUint32))

@@ -24,6 +24,7 @@ type Config struct {
 	MaxConnsPerIP   int           // WebSocket connections from one IP address; default 32
 	MaxRooms        int           // rooms in the process; default 100
 	RoomIdleTimeout time.Duration // how long an empty room stays open; default 30s
+	ViewRadius      float64       // protocol 2: how far a player sees, in world units; default 700
 	ArenaSize       float64       // arena side in world units; 0 means the map's own size
 	Map             string        // embedded map name; default "courtyard"
 	Seed            uint64        // world seed; 0 picks one at random
@@ -63,6 +64,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", 15*time.Second, "how long the player of a dropped connection waits in the world for its client to reconnect; 0 removes it at once (env "+envName("reconnect-grace")+")")
 	num(&c.MaxConnsPerIP, "max-conns-per-ip", 32, "most WebSocket connections from one IP address; more are refused with HTTP 429")
 	fs.DurationVar(&c.RoomIdleTimeout, "room-idle-timeout", 30*time.Second, "how long an empty room stays open (env "+envName("room-idle-timeout")+")")
+	fs.Float64Var(&c.ViewRadius, "view-radius", 700, "how far a player sees, in world units: entities within it are sent (protocol 2); they stay until 15% beyond it (env "+envName("view-radius")+")")
 	fs.Float64Var(&c.ArenaSize, "arena-size", 0, "arena side in world units, the map repeated to fill it; 0 means the map's own size (env "+envName("arena-size")+")")
 	str(&c.Map, "map", assets.DefaultMap, fmt.Sprintf("map to play, one of %v", assets.MapNames()))
 	fs.Uint64Var(&c.Seed, "seed", 0, "world seed for spawn choices; 0 picks one at random (env "+envName("seed")+")")
@@ -116,6 +118,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	}
 	if c.RoomIdleTimeout <= 0 {
 		return c, errors.New("-room-idle-timeout: want a positive duration")
+	}
+	if c.ViewRadius < 1 || c.ViewRadius > 1e6 {
+		return c, fmt.Errorf("-view-radius %v: want 1 to 1000000", c.ViewRadius)
 	}
 	if c.ArenaSize < 0 || c.ArenaSize > 1e6 {
 		return c, fmt.Errorf("-arena-size %v: want 0 to 1000000", c.ArenaSize)

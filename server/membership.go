@@ -20,7 +20,8 @@ import (
 
 // member is a player in the room. Owned by the Run goroutine, except token, which is fixed.
 type member struct {
-	s         *netcode.Session // nil while held for reconnection
+	s         *netcode.Session    // nil while held for reconnection
+	view      *netcode.ClientView // protocol 2: interest and baselines; nil for protocol 1
 	id        game.EntityID
 	token     string // reconnection token, a random UUID
 	q         netcode.InputQueue
@@ -94,6 +95,7 @@ func (r *Room) join(c membershipChange) {
 		return
 	}
 	m = &member{s: c.s, id: r.world.Join(c.name), token: uuid.NewString()}
+	m.setSession(c.s, r.cfg.ViewRadius)
 	r.mu.Lock()
 	r.tokens[m.token] = m
 	r.mu.Unlock()
@@ -109,13 +111,22 @@ func (r *Room) resume(m *member, s *netcode.Session) {
 		delete(r.members, old)
 		old.Close(&netcode.CloseError{Code: netcode.CloseReplaced, Reason: "replaced by a new connection"})
 	}
-	r.releaseSlot() // the join reserved one, but the member holds its own
-	m.s, m.heldUntil = s, time.Time{}
+	r.releaseSlot()                   // the join reserved one, but the member holds its own
+	m.setSession(s, r.cfg.ViewRadius) // a new view: the client starts from a full snapshot
+	m.heldUntil = time.Time{}
 	m.q = netcode.InputQueue{} // the new client numbers its inputs afresh
 	r.members[s] = m
 	r.welcome(m)
 	r.metrics.reconnects.Inc()
 	s.Logger().Info("player resumed", "room", r.id, "player", m.id)
+}
+
+// setSession attaches s to m, with a fresh view if s speaks protocol 2.
+func (m *member) setSession(s *netcode.Session, radius float64) {
+	m.s, m.view = s, nil
+	if s.Protocol() == netcode.SubprotocolV2 {
+		m.view = netcode.NewClientView(radius)
+	}
 }
 
 // hold keeps the player of a session lost by accident, for the grace period.

@@ -18,6 +18,8 @@ type RoomConfig struct {
 	TickRate     int // ticks per second
 	SnapshotRate int // snapshots per second; divides TickRate
 	MaxPlayers   int
+	// ViewRadius is how far a protocol 2 client sees, in world units.
+	ViewRadius float64
 	// ReconnectGrace is how long the player of a connection lost by accident stays in the
 	// world, waiting for its client to come back with its token. 0 removes it at once.
 	ReconnectGrace time.Duration
@@ -59,7 +61,8 @@ type Room struct {
 	world     *game.World
 	members   map[*netcode.Session]*member // connected members by session
 	order     []*member                    // all members in join order: the order their inputs reach the world
-	enc       *netcode.SnapshotEncoder
+	enc       *netcode.SnapshotEncoder     // full snapshots, for protocol 1
+	delta     *netcode.DeltaEncoder        // delta snapshots, for protocol 2
 	stepInput []game.Input
 	sendEvery uint32
 }
@@ -83,6 +86,7 @@ func NewRoom(w *game.World, cfg RoomConfig, log *slog.Logger) *Room {
 		world:      w,
 		members:    make(map[*netcode.Session]*member),
 		enc:        netcode.NewSnapshotEncoder(),
+		delta:      netcode.NewDeltaEncoder(),
 		sendEvery:  uint32(cfg.TickRate / cfg.SnapshotRate),
 	}
 }
@@ -119,6 +123,9 @@ func (r *Room) step(period time.Duration) {
 			if m.q.Push(si.in) {
 				r.metrics.jitter.Inc()
 			}
+			if m.view != nil {
+				m.view.Ack = si.in.Ack // the newest the client applied, as soon as it says so
+			}
 		}
 	}
 	r.expireHeld(start)
@@ -131,12 +138,7 @@ func (r *Room) step(period time.Duration) {
 	r.tick.Store(r.world.Tick)
 	sendStart := time.Now()
 	if r.world.Tick%r.sendEvery == 0 && len(r.order) > 0 {
-		r.enc.Update(r.world)
-		for _, m := range r.order {
-			if m.s != nil {
-				m.s.QueueSnapshot(r.enc, m.q.LastSeq())
-			}
-		}
+		r.sendSnapshots()
 	}
 	end := time.Now()
 	r.stats.step.observe(sendStart.Sub(stepStart))
@@ -147,6 +149,35 @@ func (r *Room) step(period time.Duration) {
 	if end.Sub(start) > period {
 		r.stats.overruns.Add(1)
 		r.metrics.overruns.Inc()
+	}
+}
+
+// sendSnapshots encodes the tick's shared state once per protocol in use and hands every
+// connected member its snapshot.
+func (r *Room) sendSnapshots() {
+	var full, delta bool
+	for _, m := range r.order {
+		full = full || m.s != nil && m.view == nil
+		delta = delta || m.view != nil
+	}
+	if full {
+		r.enc.Update(r.world)
+	}
+	if delta {
+		r.delta.Update(r.world)
+	}
+	for _, m := range r.order {
+		if m.s == nil {
+			continue // held for reconnection
+		}
+		b := m.s.SnapshotBuffer()
+		if m.view == nil {
+			b = r.enc.AppendFor(b, m.q.LastSeq())
+		} else {
+			focus := r.world.Player(m.id).Pos
+			b = r.delta.AppendFor(b, m.view, focus, uint32(m.id), m.q.LastSeq())
+		}
+		m.s.QueueSnapshot(b)
 	}
 }
 

@@ -101,6 +101,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 			roomCfg: RoomConfig{
 				TickRate: cfg.TickRate, SnapshotRate: cfg.SnapshotRate, MaxPlayers: cfg.MaxPlayers,
 				ReconnectGrace: cfg.ReconnectGrace,
+				ViewRadius:     cfg.ViewRadius,
 			},
 			maxRooms:    cfg.MaxRooms,
 			idleTimeout: cfg.RoomIdleTimeout,
@@ -117,7 +118,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		OnRTT:        s.metrics.observeRTT,
 	}
 	s.upgrader = websocket.Upgrader{
-		Subprotocols:    []string{netcode.Subprotocol},
+		Subprotocols:    netcode.Subprotocols,
 		ReadBufferSize:  netcode.ReadLimit,
 		WriteBufferSize: 4096,
 		// Checked in serveWS before upgrading, so that a refusal can say why.
@@ -185,8 +186,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "tickwire: server shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	if !slices.Contains(websocket.Subprotocols(r), netcode.Subprotocol) {
-		http.Error(w, "tickwire: the WebSocket subprotocol "+netcode.Subprotocol+" is required", http.StatusBadRequest)
+	if !slices.ContainsFunc(websocket.Subprotocols(r), func(p string) bool { return slices.Contains(netcode.Subprotocols, p) }) {
+		http.Error(w, "tickwire: the WebSocket subprotocol "+netcode.Subprotocol+" (or "+netcode.SubprotocolV1+") is required", http.StatusBadRequest)
 		return
 	}
 	if !s.originAllowed(r) {

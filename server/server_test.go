@@ -199,7 +199,7 @@ func TestUpgradeChecks(t *testing.T) {
 		status    int
 		body      string
 	}{
-		{"no subprotocol", nil, "", http.StatusBadRequest, "subprotocol tickwire.v1 is required"},
+		{"no subprotocol", nil, "", http.StatusBadRequest, "subprotocol tickwire.v2 (or tickwire.v1) is required"},
 		{"wrong subprotocol", []string{"tickwire.v0"}, "", http.StatusBadRequest, "subprotocol"},
 		{"foreign origin", []string{netcode.Subprotocol}, "https://evil.example", http.StatusForbidden, "origin not allowed"},
 		{"same host", []string{netcode.Subprotocol}, "http://" + ts.addr, http.StatusSwitchingProtocols, ""},
@@ -307,5 +307,22 @@ func TestConnectionCapPerIP(t *testing.T) {
 	}
 	if err != nil {
 		t.Errorf("after one left, a new connection: %v", err)
+	}
+}
+
+// TestPlayersSeeOnlyWhatIsNear checks interest management end to end: with a view radius
+// smaller than the distance between any two spawn points, each player sees itself alone,
+// while both are in the room.
+func TestPlayersSeeOnlyWhatIsNear(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-view-radius", "10"))
+	a, b := dial(t, ts, "a"), dial(t, ts, "b")
+	for _, c := range []*netcode.Client{a, b} {
+		s := until(t, c, "a snapshot", func(*netcode.Snapshot) bool { return true })
+		if len(s.Players) != 1 || s.Players[0].ID != c.Welcome.PlayerID {
+			t.Errorf("player %d sees %+v, want itself only", c.Welcome.PlayerID, s.Players)
+		}
+	}
+	if n := ts.server.lobby.Rooms()[0].Players(); n != 2 {
+		t.Errorf("room has %d players, want 2", n)
 	}
 }

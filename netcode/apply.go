@@ -1,0 +1,248 @@
+package netcode
+
+import (
+	"errors"
+	"math"
+	"slices"
+)
+
+// PlayerDelta is one player entry of a snapshot: a whole player (Mask == fieldWhole), or the
+// fields of Mask that changed since the baseline, with X and Y as changes.
+type PlayerDelta struct {
+	PlayerQ
+	Mask uint8
+}
+
+// SnapshotDelta is a decoded snapshot, before it is applied to its baseline.
+type SnapshotDelta struct {
+	Tick, LastSeq, BaseTick uint32
+	Players                 []PlayerDelta
+	Bullets                 []BulletQ // entering bullets, at Tick
+	Removed                 []uint32
+	Checksum                uint16
+}
+
+// decodeDelta reads the fields after the type of a snapshot frame.
+func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
+	const u32 = math.MaxUint32
+	if n != 8 {
+		rd.fail("snapshot: %d fields, want 8", n)
+		return
+	}
+	s.Tick = uint32(rd.uint("tick", u32))
+	s.LastSeq = uint32(rd.uint("lastSeq", u32))
+	s.BaseTick = uint32(rd.uint("baseTick", u32))
+
+	np := rd.array("players")
+	s.Players = s.Players[:0]
+	id := uint32(0)
+	for used := 0; used < np && rd.err == nil; {
+		id += uint32(rd.uint("player id gap", u32))
+		mask := uint8(rd.uint("player mask", 255))
+		p := PlayerDelta{PlayerQ: PlayerQ{ID: id}, Mask: mask}
+		used += 2
+		if mask == fieldWhole {
+			p.X = int32(rd.sint("player x"))
+			p.Y = int32(rd.sint("player y"))
+			p.Aim = uint8(rd.uint("player aim", 255))
+			p.Flags = PlayerFlags(rd.uint("player flags", 255))
+			p.Health = uint32(rd.uint("player health", u32))
+			p.Kills = uint32(rd.uint("player kills", u32))
+			p.Deaths = uint32(rd.uint("player deaths", u32))
+			p.Hue = uint16(rd.uint("player hue", 359))
+			p.Name = rd.str("player name", maxNameBytes)
+			used += 9
+		} else {
+			if mask&fieldWhole != 0 || mask == 0 {
+				rd.fail("player mask %d", mask)
+			}
+			if mask&fieldX != 0 {
+				p.X = int32(rd.sint("player dx"))
+				used++
+			}
+			if mask&fieldY != 0 {
+				p.Y = int32(rd.sint("player dy"))
+				used++
+			}
+			if mask&fieldAim != 0 {
+				p.Aim = uint8(rd.uint("player aim", 255))
+				used++
+			}
+			if mask&fieldFlags != 0 {
+				p.Flags = PlayerFlags(rd.uint("player flags", 255))
+				used++
+			}
+			if mask&fieldHealth != 0 {
+				p.Health = uint32(rd.uint("player health", u32))
+				used++
+			}
+			if mask&fieldKills != 0 {
+				p.Kills = uint32(rd.uint("player kills", u32))
+				used++
+			}
+			if mask&fieldDeaths != 0 {
+				p.Deaths = uint32(rd.uint("player deaths", u32))
+				used++
+			}
+		}
+		if used > np {
+			rd.fail("players: entries run past the array")
+		}
+		s.Players = append(s.Players, p)
+	}
+
+	nb := rd.array("bullets")
+	if nb%6 != 0 {
+		rd.fail("bullets: %d values, not a multiple of 6", nb)
+	}
+	s.Bullets = s.Bullets[:0]
+	id = 0
+	for i := 0; i < nb/6 && rd.err == nil; i++ {
+		id += uint32(rd.uint("bullet id gap", u32))
+		s.Bullets = append(s.Bullets, BulletQ{
+			ID:    id,
+			Owner: uint32(rd.uint("bullet owner", u32)),
+			X:     int32(rd.sint("bullet x")),
+			Y:     int32(rd.sint("bullet y")),
+			VX:    int32(rd.sint("bullet vx")),
+			VY:    int32(rd.sint("bullet vy")),
+			Tick:  s.Tick,
+		})
+	}
+
+	nr := rd.array("removed")
+	s.Removed = s.Removed[:0]
+	id = 0
+	for i := 0; i < nr && rd.err == nil; i++ {
+		id += uint32(rd.uint("removed id gap", u32))
+		s.Removed = append(s.Removed, id)
+	}
+	s.Checksum = uint16(rd.uint("checksum", math.MaxUint16))
+}
+
+// ViewState is what a client knows of the world after applying a snapshot: the players and
+// bullets it sees, sorted by id.
+type ViewState struct {
+	Tick    uint32
+	Players []PlayerQ
+	Bullets []BulletQ
+}
+
+// Errors of Apply. After either, the client should acknowledge 0 to get a full snapshot.
+var (
+	ErrNoBaseline = errors.New("netcode: snapshot's baseline is not among the applied snapshots")
+	ErrChecksum   = errors.New("netcode: snapshot applied with a checksum mismatch")
+	ErrBadDelta   = errors.New("netcode: snapshot changes a player its baseline does not have")
+)
+
+// Applier applies snapshots to the client's recent states. It keeps the last ringLen applied
+// states, since the server may encode against any one the client acknowledged.
+type Applier struct {
+	ring    [ringLen]ViewState
+	n       int
+	scratch ViewState
+}
+
+// Apply applies d to its baseline and returns the new state, valid until a later Apply
+// overwrites its slot. An error leaves the applied states as they were.
+func (a *Applier) Apply(d *SnapshotDelta) (*ViewState, error) {
+	var base *ViewState
+	if d.BaseTick != 0 {
+		for i := range a.ring {
+			if a.ring[i].Tick == d.BaseTick {
+				base = &a.ring[i]
+			}
+		}
+		if base == nil {
+			return nil, ErrNoBaseline
+		}
+	} else {
+		base = &ViewState{}
+	}
+	out := &a.scratch
+	out.Tick = d.Tick
+	out.Players = out.Players[:0]
+	out.Bullets = out.Bullets[:0]
+
+	removed := func(id uint32) bool { _, ok := slices.BinarySearch(d.Removed, id); return ok }
+	bp, dp := base.Players, d.Players
+	for i, j := 0, 0; i < len(bp) || j < len(dp); {
+		switch {
+		case j == len(dp) || i < len(bp) && bp[i].ID < dp[j].ID:
+			if !removed(bp[i].ID) {
+				out.Players = append(out.Players, bp[i])
+			}
+			i++
+		case i == len(bp) || dp[j].ID < bp[i].ID:
+			if dp[j].Mask != fieldWhole {
+				return nil, ErrBadDelta
+			}
+			out.Players = append(out.Players, dp[j].PlayerQ)
+			j++
+		default: // the same id in both
+			p := bp[i]
+			applyFields(&p, &dp[j])
+			out.Players = append(out.Players, p)
+			i++
+			j++
+		}
+	}
+	bb, nb := base.Bullets, d.Bullets
+	for i, j := 0, 0; i < len(bb) || j < len(nb); {
+		if j == len(nb) || i < len(bb) && bb[i].ID < nb[j].ID {
+			if !removed(bb[i].ID) {
+				out.Bullets = append(out.Bullets, bb[i])
+			}
+			i++
+		} else {
+			if i < len(bb) && bb[i].ID == nb[j].ID {
+				i++ // sent again whole: the new one wins
+			}
+			out.Bullets = append(out.Bullets, nb[j])
+			j++
+		}
+	}
+
+	sum := newChecksum()
+	for i := range out.Players {
+		sum.add(playerSum(&out.Players[i]))
+	}
+	for i := range out.Bullets {
+		sum.add(out.Bullets[i].ID)
+	}
+	if sum.fold() != d.Checksum {
+		return nil, ErrChecksum
+	}
+	slot := &a.ring[a.n%ringLen]
+	a.n++
+	*slot, a.scratch = *out, ViewState{Players: slot.Players[:0], Bullets: slot.Bullets[:0]}
+	return slot, nil
+}
+
+func applyFields(p *PlayerQ, d *PlayerDelta) {
+	if d.Mask == fieldWhole {
+		*p = d.PlayerQ
+		return
+	}
+	if d.Mask&fieldX != 0 {
+		p.X += d.X
+	}
+	if d.Mask&fieldY != 0 {
+		p.Y += d.Y
+	}
+	if d.Mask&fieldAim != 0 {
+		p.Aim = d.Aim
+	}
+	if d.Mask&fieldFlags != 0 {
+		p.Flags = d.Flags
+	}
+	if d.Mask&fieldHealth != 0 {
+		p.Health = d.Health
+	}
+	if d.Mask&fieldKills != 0 {
+		p.Kills = d.Kills
+	}
+	if d.Mask&fieldDeaths != 0 {
+		p.Deaths = d.Deaths
+	}
+}

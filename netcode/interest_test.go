@@ -1,0 +1,72 @@
+package netcode
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/tickwire/tickwire/game"
+)
+
+func index(ents map[uint32]game.Vec) *EntityIndex {
+	x := &EntityIndex{}
+	x.reset(10000, 10000, 400, len(ents))
+	ids := make([]uint32, 0, len(ents))
+	for id := range ents {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		x.add(id, ents[id])
+	}
+	x.done()
+	return x
+}
+
+// TestInterestVisibleSets places entities by hand and checks the exact visible set as they
+// enter and leave, hysteresis included.
+func TestInterestVisibleSets(t *testing.T) {
+	in := NewInterest(700) // leave radius 805
+	focus := game.Vec{X: 5000, Y: 5000}
+	at := func(dx float64) game.Vec { return game.Vec{X: 5000 + dx, Y: 5000} }
+	steps := []struct {
+		name string
+		ents map[uint32]game.Vec
+		want []uint32
+	}{
+		{"inside, outside", map[uint32]game.Vec{1: focus, 2: at(600), 3: at(750), 4: at(2000)}, []uint32{1, 2}},
+		{"3 moves inside the enter radius", map[uint32]game.Vec{1: focus, 2: at(600), 3: at(699), 4: at(2000)}, []uint32{1, 2, 3}},
+		{"3 drifts out, still within leave", map[uint32]game.Vec{1: focus, 2: at(600), 3: at(800), 4: at(2000)}, []uint32{1, 2, 3}},
+		{"4 comes to the same distance but was not visible", map[uint32]game.Vec{1: focus, 2: at(600), 3: at(800), 4: at(-800)}, []uint32{1, 2, 3}},
+		{"3 beyond leave", map[uint32]game.Vec{1: focus, 2: at(600), 3: at(806), 4: at(-800)}, []uint32{1, 2}},
+		{"3 back at 800: must re-enter inside 700 first", map[uint32]game.Vec{1: focus, 2: at(600), 3: at(800)}, []uint32{1, 2}},
+		{"self far away stays visible", map[uint32]game.Vec{1: at(9000 - 5000), 2: at(600)}, []uint32{1, 2}},
+		{"4 gone from the world", map[uint32]game.Vec{1: focus}, []uint32{1}},
+	}
+	for _, s := range steps {
+		got := in.Update(index(s.ents), focus, 1)
+		if !slices.Equal(got, s.want) {
+			t.Fatalf("%s: visible %v, want %v", s.name, got, s.want)
+		}
+	}
+}
+
+func TestSpectatorInterest(t *testing.T) {
+	in := NewInterest(300)
+	x := index(map[uint32]game.Vec{1: {X: 100, Y: 100}, 2: {X: 1000, Y: 1000}, 3: {X: 1200, Y: 1000}})
+	if got := in.Update(x, game.Vec{X: 1100, Y: 1000}, 0); !slices.Equal(got, []uint32{2, 3}) {
+		t.Errorf("spectator at (1100,1000) sees %v, want [2 3]", got)
+	}
+}
+
+func TestInterestDoesNotAllocate(t *testing.T) {
+	ents := map[uint32]game.Vec{}
+	for i := range 500 {
+		ents[uint32(i+1)] = game.Vec{X: float64(i%25) * 200, Y: float64(i/25) * 200}
+	}
+	x := index(ents)
+	in := NewInterest(700)
+	in.Update(x, game.Vec{X: 2000, Y: 2000}, 1)
+	if n := testing.AllocsPerRun(100, func() { in.Update(x, game.Vec{X: 2000, Y: 2000}, 1) }); n != 0 {
+		t.Errorf("Update: %v allocations, want 0", n)
+	}
+}

@@ -1,0 +1,141 @@
+package netcode
+
+import (
+	"math"
+
+	"github.com/tickwire/tickwire/game"
+)
+
+// Quantization: snapshots carry positions in quarter units and aims in 256 steps a turn.
+// That is far finer than anything a player sees (a player's radius is 16 units), and it makes
+// a moving player's per-tick change fit in one byte. The server quantizes what it sends; the
+// client keeps exactly what it received, so both agree to the bit.
+const (
+	PosScale = 4   // quantized units per world unit
+	AimSteps = 256 // quantized aim steps per turn
+)
+
+// QuantizePos converts a world coordinate to quarter units.
+func QuantizePos(v float64) int32 { return int32(math.Round(v * PosScale)) }
+
+// QuantizeAim converts an angle in radians to 0-255.
+func QuantizeAim(a float64) uint8 {
+	t := math.Mod(a/(2*math.Pi), 1)
+	if t < 0 {
+		t++
+	}
+	return uint8(int(math.Round(t*AimSteps)) % AimSteps)
+}
+
+// PlayerQ is a player as snapshots describe it: quantized, with the fields a delta compares.
+type PlayerQ struct {
+	ID            uint32
+	X, Y          int32 // quarter units
+	Aim           uint8 // 256 steps a turn
+	Flags         PlayerFlags
+	Health        uint32
+	Kills, Deaths uint32
+	Hue           uint16 // static
+	Name          string // static
+}
+
+// BulletQ is a bullet as snapshots describe it: where it was at a tick and its velocity.
+// Bullets fly straight, so a client computes the rest; a snapshot sends a bullet when it comes
+// into view and names it among the removed when it ends.
+type BulletQ struct {
+	ID, Owner uint32
+	X, Y      int32  // quarter units, at Tick
+	VX, VY    int32  // quarter units per second
+	Tick      uint32 // the tick of X, Y
+}
+
+func quantizePlayer(p *game.Player) PlayerQ {
+	var flags PlayerFlags
+	if p.Alive {
+		flags |= FlagAlive
+	}
+	return PlayerQ{
+		ID: uint32(p.ID), X: QuantizePos(p.Pos.X), Y: QuantizePos(p.Pos.Y), Aim: QuantizeAim(p.Aim),
+		Flags: flags, Health: uint32(max(p.Health, 0)), Kills: uint32(p.Kills), Deaths: uint32(p.Deaths),
+		Hue: p.Hue, Name: p.Name,
+	}
+}
+
+func quantizeBullet(b *game.Bullet, tick uint32) BulletQ {
+	return BulletQ{
+		ID: uint32(b.ID), Owner: uint32(b.Owner), X: QuantizePos(b.Pos.X), Y: QuantizePos(b.Pos.Y),
+		VX: QuantizePos(b.Vel.X), VY: QuantizePos(b.Vel.Y), Tick: tick,
+	}
+}
+
+// Player field bits of a delta entry's mask.
+const (
+	fieldX uint8 = 1 << iota
+	fieldY
+	fieldAim
+	fieldFlags
+	fieldHealth
+	fieldKills
+	fieldDeaths
+	fieldWhole // a player entering the view: every field, absolute, hue and name too
+)
+
+// diff returns the mask of fields in which cur differs from base.
+func diff(base, cur *PlayerQ) uint8 {
+	var m uint8
+	if cur.X != base.X {
+		m |= fieldX
+	}
+	if cur.Y != base.Y {
+		m |= fieldY
+	}
+	if cur.Aim != base.Aim {
+		m |= fieldAim
+	}
+	if cur.Flags != base.Flags {
+		m |= fieldFlags
+	}
+	if cur.Health != base.Health {
+		m |= fieldHealth
+	}
+	if cur.Kills != base.Kills {
+		m |= fieldKills
+	}
+	if cur.Deaths != base.Deaths {
+		m |= fieldDeaths
+	}
+	return m
+}
+
+// The checksum folds the visible state into 16 bits: FNV-1a over 32-bit words, then the two
+// halves xored. Each player contributes one term, a hash of its compared fields, and each
+// bullet its id; the terms are combined in id order, players first. Client and server compute
+// it the same way; a mismatch means the client's state drifted, and it asks for a full
+// snapshot. (The words, not bytes, keep it cheap: a term per player is computed once a tick
+// for every client.)
+type checksum uint32
+
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+)
+
+func newChecksum() checksum { return fnvOffset }
+
+// add mixes one 32-bit term into the checksum.
+func (c *checksum) add(v uint32) { *c = checksum((uint32(*c) ^ v) * fnvPrime) }
+
+func (c checksum) fold() uint16 { return uint16(c) ^ uint16(c>>16) }
+
+// playerSum is a player's checksum term: its compared fields hashed the same way.
+func playerSum(p *PlayerQ) uint32 {
+	c := newChecksum()
+	c.add(p.ID)
+	c.add(uint32(p.X))
+	c.add(uint32(p.Y))
+	c.add(uint32(p.Aim) | uint32(p.Flags)<<8)
+	c.add(p.Health)
+	c.add(p.Kills)
+	c.add(p.Deaths)
+	return uint32(c)
+}
