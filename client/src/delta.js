@@ -1,0 +1,214 @@
+// Protocol 2 snapshots: decoding a delta and applying it to the state it was made against.
+// The browser's mirror of netcode/delta.go and netcode/apply.go; netcode/PROTOCOL.md
+// ("snapshot (4), version 2") is the contract, and test/delta.test.js replays the vectors the
+// Go side generated (netcode/testdata/delta-vectors.json), so the two cannot drift apart.
+//
+// Pure: no DOM.
+
+/** Quarter world units per position unit, and aim steps per turn, as the server quantizes. */
+export const POS_SCALE = 4;
+export const AIM_STEPS = 256;
+
+/** How many applied states the client keeps: the server remembers as many sent snapshots. */
+export const RING_LEN = 16;
+
+const FIELD = Object.freeze({ X: 1, Y: 2, AIM: 4, FLAGS: 8, HEALTH: 16, KILLS: 32, DEATHS: 64, WHOLE: 128 });
+
+/** DeltaError: a snapshot that cannot be applied. `reason` is 'no-baseline', 'checksum' or 'bad'. */
+export class DeltaError extends Error {
+  constructor(reason, message) {
+    super(`delta: ${message}`);
+    this.name = 'DeltaError';
+    this.reason = reason;
+  }
+}
+
+function bad(message) {
+  throw new DeltaError('bad', message);
+}
+
+function int(what, v) {
+  if (typeof v !== 'number' || !Number.isInteger(v)) bad(`${what}: want an integer`);
+  return v;
+}
+
+function uint(what, v, max = 0xffffffff) {
+  int(what, v);
+  if (v < 0 || v > max) bad(`${what}: out of range`);
+  return v;
+}
+
+/**
+ * decodeDelta reads a decoded protocol 2 snapshot array
+ * [4, tick, lastSeq, baseTick, players, bullets, removed, checksum] into
+ * { tick, lastSeq, baseTick, players: [{id, mask, ...fields}], bullets: [...], removed: [ids], checksum }.
+ */
+export function decodeDelta(m) {
+  if (!Array.isArray(m) || m.length !== 8) bad('snapshot: want 8 elements');
+  const [, tick, lastSeq, baseTick, players, bullets, removed, checksum] = m;
+  if (!Array.isArray(players) || !Array.isArray(bullets) || !Array.isArray(removed)) bad('snapshot: entries must be arrays');
+  const d = {
+    tick: uint('tick', tick), lastSeq: uint('lastSeq', lastSeq), baseTick: uint('baseTick', baseTick),
+    players: [], bullets: [], removed: [], checksum: uint('checksum', checksum, 0xffff),
+  };
+  let id = 0;
+  for (let i = 0; i < players.length;) {
+    id += uint('player id gap', players[i++]);
+    const mask = uint('player mask', players[i++], 255);
+    const p = { id, mask };
+    const next = (what) => {
+      if (i >= players.length) bad(`player ${id}: ${what} missing`);
+      return players[i++];
+    };
+    if (mask === FIELD.WHOLE) {
+      p.x = int('x', next('x'));
+      p.y = int('y', next('y'));
+      p.aim = uint('aim', next('aim'), 255);
+      p.flags = uint('flags', next('flags'), 255);
+      p.health = uint('health', next('health'));
+      p.kills = uint('kills', next('kills'));
+      p.deaths = uint('deaths', next('deaths'));
+      p.hue = uint('hue', next('hue'), 359);
+      p.name = next('name');
+      if (typeof p.name !== 'string') bad('name: want a string');
+    } else {
+      if (mask === 0 || mask & FIELD.WHOLE) bad(`player ${id}: mask ${mask}`);
+      if (mask & FIELD.X) p.x = int('dx', next('dx'));
+      if (mask & FIELD.Y) p.y = int('dy', next('dy'));
+      if (mask & FIELD.AIM) p.aim = uint('aim', next('aim'), 255);
+      if (mask & FIELD.FLAGS) p.flags = uint('flags', next('flags'), 255);
+      if (mask & FIELD.HEALTH) p.health = uint('health', next('health'));
+      if (mask & FIELD.KILLS) p.kills = uint('kills', next('kills'));
+      if (mask & FIELD.DEATHS) p.deaths = uint('deaths', next('deaths'));
+    }
+    d.players.push(p);
+  }
+  if (bullets.length % 6 !== 0) bad('bullets: not a multiple of 6 values');
+  id = 0;
+  for (let i = 0; i < bullets.length; i += 6) {
+    id += uint('bullet id gap', bullets[i]);
+    d.bullets.push({
+      id, owner: uint('bullet owner', bullets[i + 1]),
+      x: int('bullet x', bullets[i + 2]), y: int('bullet y', bullets[i + 3]),
+      vx: int('bullet vx', bullets[i + 4]), vy: int('bullet vy', bullets[i + 5]), tick: d.tick,
+    });
+  }
+  id = 0;
+  for (const gap of removed) {
+    id += uint('removed id gap', gap);
+    d.removed.push(id);
+  }
+  return d;
+}
+
+// FNV-1a over 32-bit words, as PROTOCOL.md describes the checksum.
+const FNV_OFFSET = 2166136261;
+const FNV_PRIME = 16777619;
+const mix = (h, w) => Math.imul((h ^ w) >>> 0, FNV_PRIME) >>> 0;
+
+/** playerSum is one player's checksum word. */
+export function playerSum(p) {
+  let h = FNV_OFFSET;
+  for (const w of [p.id, p.x, p.y, p.aim | (p.flags << 8), p.health, p.kills, p.deaths]) h = mix(h, w);
+  return h;
+}
+
+/** checksum folds a state's players and bullets (each sorted by id) to 16 bits. */
+export function checksum(players, bullets) {
+  let h = FNV_OFFSET;
+  for (const p of players) h = mix(h, playerSum(p));
+  for (const b of bullets) h = mix(h, b.id);
+  return (h & 0xffff) ^ (h >>> 16);
+}
+
+/**
+ * Applier keeps the last RING_LEN applied states and applies deltas to them. A state is
+ * { tick, players, bullets }: players sorted by id with quantized fields
+ * (id, x, y, aim, flags, health, kills, deaths, hue, name), bullets sorted by id
+ * (id, owner, x, y, vx, vy, tick).
+ */
+export class Applier {
+  constructor() {
+    this.ring = [];
+  }
+
+  /** apply returns the new state, or throws a DeltaError and keeps the states as they were. */
+  apply(d) {
+    let base = { tick: 0, players: [], bullets: [] };
+    if (d.baseTick !== 0) {
+      base = this.ring.find((s) => s.tick === d.baseTick);
+      if (!base) throw new DeltaError('no-baseline', `baseline tick ${d.baseTick} is not among the applied states`);
+    }
+    const removed = new Set(d.removed);
+    const players = [];
+    const bp = base.players;
+    const dp = d.players;
+    for (let i = 0, j = 0; i < bp.length || j < dp.length;) {
+      if (j === dp.length || (i < bp.length && bp[i].id < dp[j].id)) {
+        if (!removed.has(bp[i].id)) players.push(bp[i]);
+        i++;
+      } else if (i === bp.length || dp[j].id < bp[i].id) {
+        if (dp[j].mask !== FIELD.WHOLE) throw new DeltaError('bad', `a change to player ${dp[j].id}, who is not in the baseline`);
+        const { mask, ...whole } = dp[j];
+        players.push(whole);
+        j++;
+      } else {
+        players.push(applyFields(bp[i], dp[j]));
+        i++;
+        j++;
+      }
+    }
+    const bullets = [];
+    const bb = base.bullets;
+    const nb = d.bullets;
+    for (let i = 0, j = 0; i < bb.length || j < nb.length;) {
+      if (j === nb.length || (i < bb.length && bb[i].id < nb[j].id)) {
+        if (!removed.has(bb[i].id)) bullets.push(bb[i]);
+        i++;
+      } else {
+        if (i < bb.length && bb[i].id === nb[j].id) i++;
+        bullets.push(nb[j]);
+        j++;
+      }
+    }
+    if (checksum(players, bullets) !== d.checksum) {
+      throw new DeltaError('checksum', `checksum mismatch at tick ${d.tick}`);
+    }
+    const state = { tick: d.tick, players, bullets };
+    this.ring.push(state);
+    if (this.ring.length > RING_LEN) this.ring.shift();
+    return state;
+  }
+
+  /** reset forgets every state (a new connection starts from a full snapshot). */
+  reset() {
+    this.ring = [];
+  }
+}
+
+function applyFields(p, d) {
+  if (d.mask === FIELD.WHOLE) {
+    const { mask, ...whole } = d;
+    return whole;
+  }
+  const q = { ...p };
+  if (d.mask & FIELD.X) q.x = p.x + d.x;
+  if (d.mask & FIELD.Y) q.y = p.y + d.y;
+  if (d.mask & FIELD.AIM) q.aim = d.aim;
+  if (d.mask & FIELD.FLAGS) q.flags = d.flags;
+  if (d.mask & FIELD.HEALTH) q.health = d.health;
+  if (d.mask & FIELD.KILLS) q.kills = d.kills;
+  if (d.mask & FIELD.DEATHS) q.deaths = d.deaths;
+  return q;
+}
+
+/** toWorld turns a quantized player into world units: positions and aim as the game uses them. */
+export function toWorld(p) {
+  return { ...p, x: p.x / POS_SCALE, y: p.y / POS_SCALE, aim: (p.aim * 2 * Math.PI) / AIM_STEPS };
+}
+
+/** bulletAt returns where a quantized bullet is at tick t, in world units. */
+export function bulletAt(b, t, tickRate) {
+  const dt = (t - b.tick) / tickRate;
+  return { id: b.id, owner: b.owner, x: (b.x + b.vx * dt) / POS_SCALE, y: (b.y + b.vy * dt) / POS_SCALE, vx: b.vx / POS_SCALE, vy: b.vy / POS_SCALE };
+}
