@@ -8,6 +8,10 @@ type Input struct {
 	Move   Vec     // wanted direction, length at most 1 (longer is shortened)
 	Aim    float64 // radians
 	Fire   bool
+	// Rewind is how many ticks the shooter's view of others lags the world (lag
+	// compensation): a shot fired now is tested against targets where they were then.
+	// Clamped to MaxRewind.
+	Rewind int
 }
 
 // Step advances the world by one tick. inputs holds at most one input per player (a later one
@@ -22,7 +26,7 @@ func (w *World) Step(inputs []Input) {
 	w.Events = w.Events[:0]
 	for i := range w.Players {
 		p := &w.Players[i]
-		p.move, p.fire = Vec{}, false
+		p.move, p.fire, p.rewind = Vec{}, false, 0
 	}
 	for _, in := range inputs {
 		p := w.Player(in.Player)
@@ -36,6 +40,7 @@ func (w *World) Step(inputs []Input) {
 			p.Aim = math.Mod(in.Aim, 2*math.Pi)
 		}
 		p.fire = in.Fire
+		p.rewind = uint32(min(max(in.Rewind, 0), w.MaxRewind()))
 	}
 
 	r := w.Rules.PlayerRadius
@@ -46,6 +51,7 @@ func (w *World) Step(inputs []Input) {
 		}
 	}
 	w.rebuildGrid()
+	w.recordPositions()
 	w.advanceBullets()
 	w.fire()
 	for i := range w.Players {
@@ -68,15 +74,25 @@ func (w *World) advanceBullets() {
 		if !wall {
 			end = 1
 		}
-		lo := Vec{math.Min(b.Pos.X, b.Pos.X+d.X) - reach, math.Min(b.Pos.Y, b.Pos.Y+d.Y) - reach}
-		hi := Vec{math.Max(b.Pos.X, b.Pos.X+d.X) + reach, math.Max(b.Pos.Y, b.Pos.Y+d.Y) + reach}
+		// Targets are found by where they are now, so the box grows by how far a player
+		// can have moved since the tick the bullet tests against.
+		margin := reach + float64(w.Rules.PlayerSpeed*w.dt)*float64(b.rewind)
+		lo := Vec{math.Min(b.Pos.X, b.Pos.X+d.X) - margin, math.Min(b.Pos.Y, b.Pos.Y+d.Y) - margin}
+		hi := Vec{math.Max(b.Pos.X, b.Pos.X+d.X) + margin, math.Max(b.Pos.Y, b.Pos.Y+d.Y) + margin}
 		victim := -1
 		for _, j := range w.near(lo, hi) {
 			p := &w.Players[j]
 			if !p.Alive || p.ID == b.Owner {
 				continue
 			}
-			if t, ok := segmentCircle(b.Pos, d, p.Pos, reach); ok && t <= end {
+			at, hittable := p.Pos, true
+			if b.rewind > 0 {
+				at, hittable = w.posAt(p, w.Tick-b.rewind)
+			}
+			if !hittable {
+				continue
+			}
+			if t, ok := segmentCircle(b.Pos, d, at, reach); ok && t <= end {
 				victim, end = int(j), t
 			}
 		}
@@ -126,11 +142,12 @@ func (w *World) fire() {
 			continue
 		}
 		w.Bullets = append(w.Bullets, Bullet{
-			ID:    w.newID(),
-			Owner: p.ID,
-			Pos:   p.Pos.Add(offset),
-			Vel:   dir.Scale(r.BulletSpeed),
-			dies:  w.Tick + w.bulletTicks,
+			ID:     w.newID(),
+			Owner:  p.ID,
+			Pos:    p.Pos.Add(offset),
+			Vel:    dir.Scale(r.BulletSpeed),
+			dies:   w.Tick + w.bulletTicks,
+			rewind: p.rewind,
 		})
 	}
 }

@@ -23,19 +23,22 @@ type Player struct {
 	Deaths int
 	Alive  bool
 
-	respawnTick uint32 // while dead: the tick at which the player respawns
-	nextFire    uint32 // the first tick at which the player may fire again
-	move        Vec    // this tick's movement input
-	fire        bool   // this tick's fire input
+	respawnTick uint32      // while dead: the tick at which the player respawns
+	nextFire    uint32      // the first tick at which the player may fire again
+	move        Vec         // this tick's movement input
+	fire        bool        // this tick's fire input
+	rewind      uint32      // this tick's lag compensation for a shot, in ticks
+	history     []posRecord // where it was over the last HistoryLength, by tick
 }
 
 // Bullet is a shot in flight. It moves straight at constant velocity.
 type Bullet struct {
-	ID    EntityID
-	Owner EntityID
-	Pos   Vec
-	Vel   Vec // units per second
-	dies  uint32
+	ID     EntityID
+	Owner  EntityID
+	Pos    Vec
+	Vel    Vec // units per second
+	dies   uint32
+	rewind uint32 // ticks: targets are tested where they were this long ago
 }
 
 // EventKind says what happened in an Event.
@@ -77,6 +80,7 @@ type World struct {
 	Events   []Event  // what happened during the last Step
 
 	dt           float64 // seconds per tick
+	historyTicks int     // ticks of position history kept for lag compensation
 	fireTicks    uint32
 	respawnTicks uint32
 	bulletTicks  uint32
@@ -113,6 +117,7 @@ func NewWorld(cfg Config) (*World, error) {
 	if len(w.Arena.spawns) == 0 {
 		return nil, errors.New("game: arena has no spawn point")
 	}
+	w.historyTicks = int(ticksFor(HistoryLength, cfg.TickRate)) + 1
 	w.fireTicks = ticksFor(rules.FireInterval, cfg.TickRate)
 	w.respawnTicks = ticksFor(rules.RespawnDelay, cfg.TickRate)
 	w.bulletTicks = uint32(max(1, math.Ceil(rules.BulletRange/rules.BulletSpeed*float64(cfg.TickRate))))
@@ -259,7 +264,7 @@ func (w *World) Hash() uint64 {
 		f(b.Pos.Y)
 		f(b.Vel.X)
 		f(b.Vel.Y)
-		put(uint64(b.dies))
+		put(uint64(b.dies)<<32 | uint64(b.rewind))
 	}
 	return h.Sum64()
 }

@@ -13,6 +13,10 @@ import (
 	"github.com/tickwire/tickwire/netcode"
 )
 
+// clientInterpDelay is how far behind the browser client draws other players (its
+// INTERPOLATION_DELAY_MS). Lag compensation adds it to half the round trip.
+const clientInterpDelay = 100 * time.Millisecond
+
 // RoomConfig sets up a room.
 type RoomConfig struct {
 	TickRate     int // ticks per second
@@ -131,7 +135,11 @@ func (r *Room) step(period time.Duration) {
 	r.expireHeld(start)
 	r.stepInput = r.stepInput[:0]
 	for _, m := range r.order {
-		r.stepInput = append(r.stepInput, m.q.Next().GameInput(m.id))
+		in := m.q.Next().GameInput(m.id)
+		if m.s != nil { // lag compensation: shots hit what the shooter saw
+			in.Rewind = r.world.RewindTicks(m.s.RTT()/2 + clientInterpDelay)
+		}
+		r.stepInput = append(r.stepInput, in)
 	}
 	stepStart := time.Now()
 	r.world.Step(r.stepInput)
