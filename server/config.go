@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/assets"
+	"github.com/tickwire/tickwire/netcode/impair"
 )
 
 // Config is everything an operator can set. Every field is a flag with an environment twin:
@@ -32,6 +33,8 @@ type Config struct {
 	DrainTimeout    time.Duration // how long shutdown waits for clients to close; default 5s
 	TLSCert, TLSKey string        // PEM files; with both set, the server speaks HTTPS and wss://
 	AdminAddr       string        // loopback address for net/http/pprof and /metrics; empty: off
+	Impair          impair.Config // latency, jitter and stalls added on ImpairAddr
+	ImpairAddr      string        // a second address whose connections go through Impair; empty: off
 	LogFormat       string        // "text" or "json"
 	LogLevel        slog.Level
 }
@@ -73,6 +76,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	str(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with -tls-key, serve https:// and wss:// directly")
 	str(&c.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	str(&c.AdminAddr, "admin-addr", "", "loopback address (127.0.0.1:6060) for net/http/pprof and /metrics; empty means off")
+	var impairSpec string
+	str(&impairSpec, "impair", "latency=75ms,jitter=10ms", "with -impair-addr: the bad network to simulate, each way (latency, jitter, stall=chance:duration)")
+	str(&c.ImpairAddr, "impair-addr", "", "a second address (127.0.0.1:8081) that reaches the server through -impair, for trying the game on a bad network; empty means off")
 	str(&c.LogFormat, "log-format", "text", "log format: text or json")
 	str(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 
@@ -141,6 +147,11 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			return c, fmt.Errorf("-admin-addr %q: want a loopback address such as 127.0.0.1:6060", c.AdminAddr)
 		}
 	}
+	imp, err := impair.Parse(impairSpec)
+	if err != nil {
+		return c, fmt.Errorf("-impair: %w", err)
+	}
+	c.Impair = imp
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("-log-format %q: want text or json", c.LogFormat)
 	}

@@ -51,6 +51,7 @@ func TestConfigRejects(t *testing.T) {
 		{[]string{"stray"}, "", "unexpected arguments"},
 		{nil, "fast", "TICKWIRE_TICK_RATE"},
 		{[]string{"-tls-cert", "c.pem"}, "", "go together"},
+		{[]string{"-impair", "latency=soon"}, "", "-impair"},
 		{[]string{"-admin-addr", ":6060"}, "", "loopback"},
 		{[]string{"-admin-addr", "10.0.0.1:6060"}, "", "loopback"},
 	}

@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tickwire/tickwire/netcode/impair"
 )
 
 func main() {
@@ -57,6 +59,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			return fmt.Errorf("listen admin: %w", err)
 		}
 		log.Info("admin listening", "addr", admin.Addr().String(), "routes", "/debug/pprof/ /metrics")
+	}
+	if cfg.ImpairAddr != "" {
+		iln, err := net.Listen("tcp", cfg.ImpairAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen impaired: %w", err)
+		}
+		p := &impair.Proxy{Target: ln.Addr().String(), Config: cfg.Impair}
+		go func() { _ = p.Serve(ctx, iln) }()
+		log.Info("impaired address listening", "addr", iln.Addr().String(), "impair", cfg.Impair.String(),
+			"url", scheme+browsable(iln.Addr()))
 	}
 	return srv.Serve(ctx, ln, admin)
 }
