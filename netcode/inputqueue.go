@@ -2,9 +2,15 @@ package netcode
 
 import "github.com/tickwire/tickwire/game"
 
-// inputQueueLen is how many inputs a player may have waiting. At 30 Hz it absorbs about
-// 130 ms of network jitter; beyond that, waiting inputs only add latency.
+// inputQueueLen is how many inputs a player may have waiting when a tick starts: a burst
+// after a network stall. At 30 Hz it absorbs about 130 ms of jitter.
 const inputQueueLen = 4
+
+// maxBacklog is how many inputs may still wait after a tick took its own. A client whose
+// clock runs a little fast would otherwise keep the queue full, and every input would wait
+// there for ticks: the server would add that much latency, for ever. Extra inputs are
+// dropped oldest first, their fire button carried forward so no shot is lost.
+const maxBacklog = 1
 
 // maxRepeat is for how many ticks in a row a starved queue repeats the last movement. A late
 // input should not stop a running player; a client that has stopped sending should not run
@@ -52,10 +58,21 @@ func (q *InputQueue) Next() Input {
 		return in
 	}
 	q.starved = 0
-	q.last = q.buf[q.head]
+	q.last = q.pop()
+	for q.n > maxBacklog { // catch up: skip to the newer inputs, keeping their shots
+		fire := q.last.Buttons & ButtonFire
+		q.last = q.pop()
+		q.last.Buttons |= fire
+		q.Dropped++
+	}
+	return q.last
+}
+
+func (q *InputQueue) pop() Input {
+	in := q.buf[q.head]
 	q.head = (q.head + 1) % len(q.buf)
 	q.n--
-	return q.last
+	return in
 }
 
 // LastSeq is the seq of the newest input Next returned.

@@ -358,15 +358,18 @@ func TestInputQueue(t *testing.T) {
 		t.Errorf("empty queue gave %+v", in)
 	}
 	for seq := uint32(1); seq <= 6; seq++ {
-		q.Push(Input{Seq: seq, MoveX: 1, Buttons: ButtonFire})
+		q.Push(Input{Seq: seq, MoveX: 1, Buttons: ButtonFire * Buttons(seq%2)})
 	}
 	if q.Len() != inputQueueLen || q.Dropped != 2 {
 		t.Fatalf("len %d dropped %d after 6 pushes, want %d and 2", q.Len(), q.Dropped, inputQueueLen)
 	}
-	for want := uint32(3); want <= 6; want++ {
-		if in := q.Next(); in.Seq != want {
-			t.Fatalf("next seq %d, want %d (oldest first, 1 and 2 dropped)", in.Seq, want)
-		}
+	// The tick takes seq 3 and catches up to leave one waiting: 5 is applied now, with the
+	// fire of 3, and 6 waits.
+	if in := q.Next(); in.Seq != 5 || in.Buttons != ButtonFire || q.Len() != 1 {
+		t.Fatalf("after a burst: took seq %d buttons %d, %d left; want 5, fire, 1", in.Seq, in.Buttons, q.Len())
+	}
+	if in := q.Next(); in.Seq != 6 {
+		t.Fatalf("next seq %d, want 6", in.Seq)
 	}
 	for i := range maxRepeat { // starved: movement goes on for a while, fire is released
 		if in := q.Next(); in.Seq != 6 || in.MoveX != 1 || in.Buttons != 0 || q.LastSeq() != 6 {
@@ -379,6 +382,27 @@ func TestInputQueue(t *testing.T) {
 	q.Push(Input{Seq: 7, MoveY: 1})
 	if in := q.Next(); in.Seq != 7 || in.MoveY != 1 {
 		t.Errorf("after starving, the next input was %+v", in)
+	}
+}
+
+// TestInputQueueHasNoStandingDelay feeds a queue from a client whose clock runs 5% fast: the
+// inputs never wait more than one tick beyond their own.
+func TestInputQueueHasNoStandingDelay(t *testing.T) {
+	var q InputQueue
+	var seq uint32
+	sent := map[uint32]int{} // seq -> tick it arrived
+	due := 0.0
+	for tick := range 600 {
+		for due <= float64(tick) {
+			seq++
+			q.Push(Input{Seq: seq})
+			sent[seq] = tick
+			due += 1 / 1.05
+		}
+		in := q.Next()
+		if wait := tick - sent[in.Seq]; tick > 10 && wait > 1 {
+			t.Fatalf("tick %d applied seq %d, which arrived %d ticks before", tick, in.Seq, wait)
+		}
 	}
 }
 

@@ -26,6 +26,7 @@ type member struct {
 	token     string // reconnection token, a random UUID
 	q         netcode.InputQueue
 	heldUntil time.Time // while held: when the player is removed
+	frame     []byte    // this tick's snapshot, between building and handing off
 }
 
 type membershipChange struct {

@@ -145,12 +145,16 @@ func (r *Room) step(period time.Duration) {
 	r.world.Step(r.stepInput)
 	r.tick.Store(r.world.Tick)
 	sendStart := time.Now()
+	handoff := sendStart
 	if r.world.Tick%r.sendEvery == 0 && len(r.order) > 0 {
-		r.sendSnapshots()
+		handoff = r.buildSnapshots()
+		r.handOffSnapshots()
 	}
 	end := time.Now()
 	r.stats.step.observe(sendStart.Sub(stepStart))
 	r.stats.snapshot.observe(end.Sub(sendStart))
+	r.stats.encode.observe(handoff.Sub(sendStart))
+	r.stats.handoff.observe(end.Sub(handoff))
 	r.stats.total.observe(end.Sub(start))
 	r.metrics.tick.Observe(end.Sub(start).Seconds())
 	r.stats.ticks.Add(1)
@@ -160,9 +164,10 @@ func (r *Room) step(period time.Duration) {
 	}
 }
 
-// sendSnapshots encodes the tick's shared state once per protocol in use and hands every
-// connected member its snapshot.
-func (r *Room) sendSnapshots() {
+// buildSnapshots encodes the tick's shared state once per protocol in use, then every
+// connected member's snapshot (its interest and its delta) into a buffer of its session's. It
+// returns when it finished.
+func (r *Room) buildSnapshots() time.Time {
 	var full, delta bool
 	for _, m := range r.order {
 		full = full || m.s != nil && m.view == nil
@@ -185,7 +190,18 @@ func (r *Room) sendSnapshots() {
 			focus := r.world.Player(m.id).Pos
 			b = r.delta.AppendFor(b, m.view, focus, uint32(m.id), m.q.LastSeq())
 		}
-		m.s.QueueSnapshot(b)
+		m.frame = b
+	}
+	return time.Now()
+}
+
+// handOffSnapshots gives every session the frame built for it. It never blocks.
+func (r *Room) handOffSnapshots() {
+	for _, m := range r.order {
+		if m.frame != nil {
+			m.s.QueueSnapshot(m.frame)
+			m.frame = nil
+		}
 	}
 }
 
@@ -203,7 +219,9 @@ type RoomStats struct {
 	InputsDropped uint64            `json:"inputs_dropped"`
 	TickTime      HistogramSnapshot `json:"tick_time"`     // whole tick
 	StepTime      HistogramSnapshot `json:"step_time"`     // simulation
-	SnapshotTime  HistogramSnapshot `json:"snapshot_time"` // encoding and hand-off
+	SnapshotTime  HistogramSnapshot `json:"snapshot_time"` // encode_time and handoff_time
+	EncodeTime    HistogramSnapshot `json:"encode_time"`   // interest, deltas and encoding, all clients
+	HandoffTime   HistogramSnapshot `json:"handoff_time"`  // handing frames to the sessions
 }
 
 // Stats reads the room's statistics. Any goroutine may call it.
@@ -216,6 +234,8 @@ func (r *Room) Stats() RoomStats {
 		TickTime:      r.stats.total.snapshot(),
 		StepTime:      r.stats.step.snapshot(),
 		SnapshotTime:  r.stats.snapshot.snapshot(),
+		EncodeTime:    r.stats.encode.snapshot(),
+		HandoffTime:   r.stats.handoff.snapshot(),
 	}
 }
 

@@ -92,6 +92,8 @@ type tickStats struct {
 	total    histogram // the whole tick: step, encode and hand-off
 	step     histogram // game.World.Step
 	snapshot histogram // encoding and handing snapshots to sessions
+	encode   histogram // interest, deltas and encoding for every client
+	handoff  histogram // handing the frames to the sessions
 	ticks    atomic.Uint64
 	overruns atomic.Uint64 // ticks that took longer than the tick period
 }
