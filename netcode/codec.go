@@ -384,6 +384,23 @@ func (e *Encoder) ServerLeave(l Leave) []byte {
 	return w.bytesCopy()
 }
 
+// Scores encodes a scoreboard: [8, players, [[id, name, hue, kills, deaths], ...]].
+func (e *Encoder) Scores(sc *Scores) []byte {
+	w := e.w
+	w.header(MsgScores, 2)
+	w.uint(uint64(sc.Players))
+	w.array(len(sc.Top))
+	for _, t := range sc.Top {
+		w.array(5)
+		w.uint(uint64(t.ID))
+		w.str(t.Name)
+		w.uint(uint64(t.Hue))
+		w.uint(uint64(max(t.Kills, 0)))
+		w.uint(uint64(max(t.Deaths, 0)))
+	}
+	return w.bytesCopy()
+}
+
 // Snapshot encodes a whole snapshot. The server's hot path uses SnapshotEncoder instead.
 func (e *Encoder) Snapshot(s *Snapshot) []byte {
 	w := e.w

@@ -179,6 +179,8 @@ func TestServerMessagesRoundTrip(t *testing.T) {
 		{"empty snapshot", enc.Snapshot(&Snapshot{Tick: 1}), ServerMessage{Type: MsgSnapshot, Snapshot: Snapshot{Tick: 1, Players: []PlayerState{}, Bullets: []BulletState{}}}},
 		{"pong", enc.Pong(Pong{ClientTime: 1.25, ServerTick: 4}), ServerMessage{Type: MsgPong, Pong: Pong{ClientTime: 1.25, ServerTick: 4}}},
 		{"leave", enc.ServerLeave(Leave{Code: CloseGoingAway, Reason: "server shutting down"}), ServerMessage{Type: MsgLeave, Leave: Leave{Code: 1001, Reason: "server shutting down"}}},
+		{"scores", enc.Scores(&Scores{Players: 12, Top: []ScoreEntry{{ID: 3, Name: "Al", Hue: 137, Kills: 5, Deaths: 1}}}),
+			ServerMessage{Type: MsgScores, Scores: Scores{Players: 12, Top: []ScoreEntry{{ID: 3, Name: "Al", Hue: 137, Kills: 5, Deaths: 1}}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,6 +33,7 @@ const (
 	MsgPing     MsgType = 5 // client → server
 	MsgPong     MsgType = 6 // server → client
 	MsgLeave    MsgType = 7 // both ways
+	MsgScores   MsgType = 8 // server → client, protocol 2: the room's scoreboard
 )
 
 // Buttons are the bit flags of an input.
@@ -136,6 +137,24 @@ type BulletState struct {
 	ID, Owner    uint32
 	X, Y, VX, VY float32
 }
+
+// Scores is the room's scoreboard, sent to protocol 2 clients once a second: with interest
+// management a client does not see every player, but should see who leads.
+type Scores struct {
+	Players int          // players in the room
+	Top     []ScoreEntry // the leaders, most kills first (fewer deaths first on a tie)
+}
+
+// ScoreEntry is one line of the scoreboard.
+type ScoreEntry struct {
+	ID            uint32
+	Name          string
+	Hue           uint16
+	Kills, Deaths int
+}
+
+// ScoreboardLen is how many leaders Scores lists.
+const ScoreboardLen = 10
 
 // Ping asks the server to echo ClientTime in a Pong.
 type Ping struct{ ClientTime float64 }

@@ -75,6 +75,7 @@ type ServerMessage struct {
 	IsDelta  bool          // a snapshot decoded into Delta rather than Snapshot
 	Pong     Pong
 	Leave    Leave
+	Scores   Scores
 }
 
 // ServerDecoder decodes server frames, for clients written in Go (tests and bots). It
@@ -172,6 +173,23 @@ func (sd *ServerDecoder) Decode(b []byte, m *ServerMessage) error {
 				Y:     float32(rd.float("bullet y")),
 				VX:    float32(rd.float("bullet vx")),
 				VY:    float32(rd.float("bullet vy")),
+			})
+		}
+	case MsgScores:
+		arity(3)
+		m.Scores.Players = int(rd.uint("players", u32))
+		n := rd.array("top")
+		m.Scores.Top = m.Scores.Top[:0]
+		for i := 0; i < n && rd.err == nil; i++ {
+			if rd.array("score") != 5 {
+				rd.fail("score: want 5 fields")
+			}
+			m.Scores.Top = append(m.Scores.Top, ScoreEntry{
+				ID:     uint32(rd.uint("score id", u32)),
+				Name:   rd.str("score name", maxNameBytes),
+				Hue:    uint16(rd.uint("score hue", 359)),
+				Kills:  int(rd.uint("score kills", u32)),
+				Deaths: int(rd.uint("score deaths", u32)),
 			})
 		}
 	case MsgPong:

@@ -150,6 +150,9 @@ func (r *Room) step(period time.Duration) {
 		handoff = r.buildSnapshots()
 		r.handOffSnapshots()
 	}
+	if r.world.Tick%uint32(r.cfg.TickRate) == 0 {
+		r.sendScores()
+	}
 	end := time.Now()
 	r.stats.step.observe(sendStart.Sub(stepStart))
 	r.stats.snapshot.observe(end.Sub(sendStart))
@@ -193,6 +196,34 @@ func (r *Room) buildSnapshots() time.Time {
 		m.frame = b
 	}
 	return time.Now()
+}
+
+// sendScores sends protocol 2 members the room's scoreboard, encoded once. A member whose
+// control queue is full misses this one; the next comes in a second.
+func (r *Room) sendScores() {
+	var frame []byte
+	for _, m := range r.order {
+		if m.s == nil || m.view == nil {
+			continue
+		}
+		if frame == nil {
+			sc := netcode.Scores{Players: len(r.world.Players)}
+			for _, p := range topPlayers(r.world.Players, netcode.ScoreboardLen) {
+				sc.Top = append(sc.Top, netcode.ScoreEntry{ID: uint32(p.ID), Name: p.Name, Hue: p.Hue, Kills: p.Kills, Deaths: p.Deaths})
+			}
+			frame = netcode.NewEncoder().Scores(&sc)
+		}
+		_ = m.s.QueueControl(frame)
+	}
+}
+
+// topPlayers returns the n best players: most kills, then fewest deaths, then earliest joined.
+func topPlayers(players []game.Player, n int) []game.Player {
+	ps := slices.Clone(players)
+	slices.SortStableFunc(ps, func(a, b game.Player) int {
+		return cmp.Or(cmp.Compare(b.Kills, a.Kills), cmp.Compare(a.Deaths, b.Deaths))
+	})
+	return ps[:min(n, len(ps))]
 }
 
 // handOffSnapshots gives every session the frame built for it. It never blocks.
@@ -282,9 +313,5 @@ func (r *Room) ServerTick() uint32 { return r.tick.Load() }
 // the world).
 func (r *Room) Scores() []game.Player {
 	<-r.done
-	ps := slices.Clone(r.world.Players)
-	slices.SortStableFunc(ps, func(a, b game.Player) int {
-		return cmp.Or(cmp.Compare(b.Kills, a.Kills), cmp.Compare(a.Deaths, b.Deaths))
-	})
-	return ps
+	return topPlayers(r.world.Players, len(r.world.Players))
 }

@@ -326,3 +326,29 @@ func TestPlayersSeeOnlyWhatIsNear(t *testing.T) {
 		t.Errorf("room has %d players, want 2", n)
 	}
 }
+
+// TestScoresReachEveryone: with a view radius that hides players from each other, the
+// scoreboard still lists them all.
+func TestScoresReachEveryone(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-view-radius", "10"))
+	a, b := dial(t, ts, "a"), dial(t, ts, "b")
+	_ = b
+	_ = a.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		m, err := a.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Type != netcode.MsgScores {
+			continue
+		}
+		sc := m.Scores
+		ids := map[uint32]bool{}
+		for _, e := range sc.Top {
+			ids[e.ID] = true
+		}
+		if sc.Players == 2 && ids[a.Welcome.PlayerID] && ids[b.Welcome.PlayerID] {
+			return
+		}
+	}
+}
