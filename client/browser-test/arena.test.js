@@ -1,84 +1,22 @@
 // End to end: the real server binary, two headless Chromium pages (Alice and Bob), real
 // WebSockets. Alice moves and fires; Bob must see it, on the wire and on his canvas. Then the
-// server is stopped with SIGTERM and both pages must report close code 1001.
+// server is stopped with SIGTERM: both pages must report close code 1001 and start reconnecting.
 //
 // Every wait polls a condition with a deadline; nothing sleeps for a fixed time.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decode } from '@msgpack/msgpack';
-import { chromium } from 'playwright-core';
+import {
+  ARTIFACTS, EXIT_TIMEOUT, TEST_TIMEOUT, VIEWPORT,
+  withDeadline, buildServer, startServer, stopServer, launchBrowser, openPlayer, waitFor, waitToSee,
+  zoomOut, walkUntilSeen, screenshot, clearArtifacts,
+} from './harness.js';
 
-const CLIENT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const REPO_ROOT = path.resolve(CLIENT_DIR, '..');
-const ARTIFACTS = path.join(CLIENT_DIR, 'artifacts');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-
-// Deadlines, ms.
-const BUILD_TIMEOUT = 120_000; // a cold `go build` of the server
-const LISTEN_TIMEOUT = 20_000; // from start to the "listening" log line
-const WAIT_TIMEOUT = 15_000; // any condition in the browser
-const MOVE_TIMEOUT = 3_000; // one movement key, before trying another direction
-const EXIT_TIMEOUT = 15_000; // from SIGTERM to the server's exit (its drain timeout is 5 s)
-const TEST_TIMEOUT = 240_000;
-
-const VIEWPORT = { width: 1000, height: 700 };
 const COLOR_TOLERANCE = 12; // per channel, 0-255
-
-/** withDeadline rejects with a clear message when p does not settle within ms. */
-function withDeadline(p, ms, what) {
-  let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
-
-function buildServer(bin) {
-  return new Promise((resolve, reject) => {
-    execFile('go', ['build', '-o', bin, './server'], { cwd: REPO_ROOT, timeout: BUILD_TIMEOUT },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`go build ./server failed: ${err.message}\n${stderr}`));
-        else resolve();
-      });
-  });
-}
-
-/**
- * startServer runs the binary on a free port and resolves {proc, port, log, exited} once it
- * logs msg=listening; log() is what it printed so far, exited resolves to its exit code.
- */
-function startServer(bin) {
-  const proc = spawn(bin, ['-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = [];
-  const log = () => lines.join('\n');
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal)));
-  const listening = new Promise((resolve, reject) => {
-    let partial = '';
-    const onData = (chunk) => {
-      partial += chunk;
-      const parts = partial.split('\n');
-      partial = parts.pop();
-      for (const line of parts) {
-        lines.push(line);
-        if (lines.length > 500) lines.shift();
-        const m = /msg=listening\b.*\baddr="?127\.0\.0\.1:(\d+)/.exec(line);
-        if (m) resolve(Number(m[1]));
-      }
-    };
-    proc.stdout.setEncoding('utf8').on('data', onData);
-    proc.stderr.setEncoding('utf8').on('data', onData);
-    proc.on('error', reject);
-    exited.then((code) => reject(new Error(`the server exited (${code}) before listening:\n${log()}`)));
-  });
-  return withDeadline(listening, LISTEN_TIMEOUT, `the server's "msg=listening addr=..." log line`)
-    .then((port) => ({ proc, port, log, exited }));
-}
 
 /** hslToRgb: the RGB that hsl(h, s%, l%) paints, as CSS Color 4 defines it. */
 function hslToRgb(h, s, l) {
@@ -90,41 +28,8 @@ function hslToRgb(h, s, l) {
   return [f(0), f(8), f(4)];
 }
 
-/** openPlayer opens the game as name and records every WebSocket frame's payload. */
-async function openPlayer(browser, port, name, deviceScaleFactor) {
-  const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor });
-  const page = await context.newPage();
-  const frames = { sent: [], received: [] };
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('websocket', (ws) => {
-    ws.on('framesent', (f) => frames.sent.push(f.payload));
-    ws.on('framereceived', (f) => frames.received.push(f.payload));
-  });
-  await page.goto(`http://127.0.0.1:${port}/?name=${name}`);
-  return { name, context, page, frames, errors };
-}
-
-/** waitFor polls fn(arg) in the page until it is truthy. */
-function waitFor(p, fn, arg, what, timeout = WAIT_TIMEOUT) {
-  return p.page.waitForFunction(fn, arg, { timeout, polling: 50 })
-    .catch((err) => { throw new Error(`${p.name}'s page: ${what}: ${err.message}`); });
-}
-
-/** drawnPlayer is player id as p's page drew it in its last frame. */
-function drawnPlayer(p, id) {
-  return p.page.evaluate((pid) => {
-    const d = window.tickwire.players.find((x) => x.id === pid);
-    return d ? { x: d.x, y: d.y, hue: d.hue, alive: d.alive } : null;
-  }, id);
-}
-
 async function screenshots(players, suffix) {
-  await mkdir(ARTIFACTS, { recursive: true });
-  for (const p of players) {
-    await p.page.screenshot({ path: path.join(ARTIFACTS, `arena-${p.name.toLowerCase()}${suffix}.png`) })
-      .catch(() => {});
-  }
+  for (const p of players) await screenshot(p, `arena-${p.name.toLowerCase()}${suffix}.png`);
 }
 
 // What the test started, for cleanup: in its finally, and in after() should it time out.
@@ -134,8 +39,8 @@ let browser;
 
 async function cleanup() {
   if (server) {
-    await writeFile(path.join(ARTIFACTS, 'server.log'), `${server.log()}\n`).catch(() => {});
-    if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
+    await writeFile(path.join(ARTIFACTS, 'arena-server.log'), `${server.log()}\n`).catch(() => {});
+    stopServer(server);
     server = undefined;
   }
   if (browser) {
@@ -152,59 +57,34 @@ after(cleanup);
 
 test('two players see each other move and fire, and the server shuts down cleanly', { timeout: TEST_TIMEOUT }, async () => {
   tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
-  await rm(ARTIFACTS, { recursive: true, force: true }); // no screenshots left from an earlier run
-  await mkdir(ARTIFACTS, { recursive: true });
+  await clearArtifacts(['arena-']); // no screenshots left from an earlier run
   const players = [];
   try {
     const bin = path.join(tmp, 'tickwire');
     await buildServer(bin);
     server = await startServer(bin);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: WAIT_TIMEOUT,
-    });
-    const alice = await openPlayer(browser, server.port, 'Alice', 1);
+    browser = await launchBrowser();
+    const base = `http://127.0.0.1:${server.port}`;
+    const alice = await openPlayer(browser, base, 'Alice');
     players.push(alice);
     // Bob's screen has two device pixels per CSS pixel: the canvas must follow.
-    const bob = await openPlayer(browser, server.port, 'Bob', 2);
+    const bob = await openPlayer(browser, base, 'Bob', { deviceScaleFactor: 2 });
     players.push(bob);
 
     // 1. Both connected, and each sees the other in its snapshots and on its canvas.
-    for (const [me, other] of [[alice, bob], [bob, alice]]) {
-      await waitFor(me, (name) => {
-        const tw = window.tickwire;
-        const s = tw && tw.connected && tw.lastSnapshot;
-        const p = s && s.players.find((x) => x.name === name);
-        return p && tw.players.some((d) => d.id === p.id);
-      }, other.name, `connect and see ${other.name}`);
-    }
+    for (const [me, other] of [[alice, bob], [bob, alice]]) await waitToSee(me, other.name);
     const aliceId = await alice.page.evaluate(() => window.tickwire.playerId);
     const bobId = await bob.page.evaluate(() => window.tickwire.playerId);
     assert.notEqual(aliceId, bobId);
 
     // Spawns are random and the arena is larger than the window: Bob zooms out with the
     // mouse wheel so that the whole arena, and Alice wherever she is, stays in his view.
-    await bob.page.mouse.move(VIEWPORT.width / 2, VIEWPORT.height / 2);
-    await bob.page.mouse.wheel(0, 3000);
-    await waitFor(bob, () => window.tickwire.scale < 0.4, null, 'zoom out with the mouse wheel');
-    const start = await drawnPlayer(bob, aliceId);
-    assert.ok(start && start.alive, `Bob should draw Alice alive, got ${JSON.stringify(start)}`);
+    await zoomOut(bob);
 
-    // 2. Alice walks. A wall may block one way, so try the others in turn.
-    let moved = false;
-    for (const key of ['KeyD', 'KeyA', 'KeyS', 'KeyW']) {
-      await alice.page.keyboard.down(key);
-      moved = await bob.page.waitForFunction(({ id, x, y }) => {
-        const d = window.tickwire.players.find((p) => p.id === id);
-        return d && Math.hypot(d.x - x, d.y - y) > 40;
-      }, { id: aliceId, x: start.x, y: start.y }, { timeout: MOVE_TIMEOUT, polling: 50 })
-        .then(() => true, () => false);
-      await alice.page.keyboard.up(key);
-      if (moved) break;
-    }
+    // 2. Alice walks until Bob sees her move.
+    const { moved, start } = await walkUntilSeen(alice, bob, aliceId);
+    assert.ok(start && start.alive, `Bob should draw Alice alive, got ${JSON.stringify(start)}`);
     assert.ok(moved, 'Bob never saw Alice move more than 40 units, whichever way she walked');
 
     // 3. Alice fires, holding the left button, until Bob sees her bullet. She aims away from
@@ -281,16 +161,18 @@ test('two players see each other move and fire, and the server shuts down cleanl
 
     await screenshots(players, '');
 
-    // 7. SIGTERM with both connected: both pages see 1001, the server exits 0.
+    // 7. SIGTERM with both connected: both pages see 1001 (server shutting down), which is
+    // worth retrying, so they say they are reconnecting; the server exits 0.
     server.proc.kill('SIGTERM');
     for (const p of players) {
-      await waitFor(p, () => window.tickwire.closeCode === 1001, null, 'close code 1001 after SIGTERM');
-      const shown = await p.page.locator('#close-code').textContent();
-      assert.match(shown, /1001/);
+      await waitFor(p, () => window.tickwire.closeCode === 1001 && window.tickwire.reconnecting, null,
+        'close code 1001 after SIGTERM, then reconnecting');
+      const shown = await p.page.locator('#banner').textContent();
+      assert.match(shown, /^Server shutting down — reconnecting \(try \d+/);
     }
     const code = await withDeadline(server.exited, EXIT_TIMEOUT, 'the server to exit after SIGTERM');
     assert.equal(code, 0, `server exit: ${code}\n${server.log()}`);
-    await screenshots(players, '-closed');
+    await screenshots(players, '-shutdown');
   } catch (err) {
     await screenshots(players, '-failure');
     if (server) err.message += `\n--- server log (last lines) ---\n${server.log().split('\n').slice(-40).join('\n')}`;

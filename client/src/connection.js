@@ -2,28 +2,14 @@
 // It joins as soon as the socket opens, decodes what arrives and hands each message to a
 // handler; it knows nothing of the game.
 
-import { PROTOCOL, MsgType, encodeJoin, encodeLeave, decodeServerMessage } from './protocol.js';
-
-// Page query parameters passed on to /ws: they choose the room (PROTOCOL.md, "Transport").
-const ROOM_PARAMS = ['room', 'create', 'private'];
-
-/**
- * wsURL derives the game's WebSocket address from the page's location:
- * ws(s)://<host>/ws, keeping the room parameters of the page's query string.
- */
-export function wsURL(loc) {
-  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  const page = new URLSearchParams(loc.search);
-  const q = new URLSearchParams();
-  for (const k of ROOM_PARAMS) {
-    if (page.has(k)) q.set(k, page.get(k));
-  }
-  const qs = q.toString();
-  return `${scheme}//${loc.host}/ws${qs ? `?${qs}` : ''}`;
-}
+import {
+  PROTOCOL, MsgType, CLOSE_BAD_SERVER_MESSAGE, BAD_SERVER_MESSAGE_REASON,
+  encodeJoin, encodeLeave, decodeServerMessage,
+} from './protocol.js';
 
 /**
- * Connection is one session with the server. Handlers (all optional):
+ * Connection is one WebSocket to the server, at url (address.js makes it). It joins as name,
+ * with token (an earlier welcome's) to take that player over again. Handlers (all optional):
  *   onMessage(msg, byteLength, receivedAt)  a decoded server message
  *   onFrame(byteLength, receivedAt)          any frame, before decoding (for byte counts)
  *   onClose({code, reason, leave, error})    once, when the socket has closed; leave is the
@@ -31,7 +17,7 @@ export function wsURL(loc) {
  *                                            client's reason if it closed the socket itself
  */
 export class Connection {
-  constructor(url, name, handlers, now = () => performance.now()) {
+  constructor({ url, name, token = '', handlers = {}, now = () => performance.now(), WebSocket: WS = globalThis.WebSocket }) {
     this.handlers = handlers;
     this.now = now;
     this.open = false;
@@ -39,12 +25,12 @@ export class Connection {
     this.leaveMsg = null; // the server's leave message, if it sent one
     this.error = null; // why the client closed the socket itself
 
-    const ws = new WebSocket(url, PROTOCOL);
+    const ws = new WS(url, PROTOCOL);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.addEventListener('open', () => {
       this.open = true;
-      this.send(encodeJoin(name)); // the join must come first, within 5 s
+      this.send(encodeJoin(name, token)); // the join must come first, within 5 s
     });
     ws.addEventListener('message', (e) => this.receive(e.data));
     ws.addEventListener('close', (e) => {
@@ -84,13 +70,16 @@ export class Connection {
     if (!this.send(encodeLeave())) this.ws.close(1000);
   }
 
-  // A browser may only close with 1000 or 3000-4999, so a broken server message closes with
-  // 1000 and the reason says what was wrong.
+  /**
+   * fail closes the socket because of a server message this client cannot use: with 4400
+   * "bad server message", as PROTOCOL.md asks (the server logs it). The details stay here,
+   * in error and on the console.
+   */
   fail(reason) {
     if (this.error) return;
     this.error = reason;
     console.error('tickwire:', reason);
     this.open = false;
-    this.ws.close(1000, 'client: bad server message');
+    this.ws.close(CLOSE_BAD_SERVER_MESSAGE, BAD_SERVER_MESSAGE_REASON);
   }
 }

@@ -1,4 +1,4 @@
-// The heads-up display, in the DOM over the canvas: stats, scoreboard, death notice.
+// The heads-up display, in the DOM over the canvas: stats, room, scoreboard, death notice.
 // rankPlayers is pure; the Hud class touches only the elements it is given.
 
 import { formatRate } from './stats.js';
@@ -36,6 +36,7 @@ export class Hud {
       tick: doc.getElementById('hud-tick'),
       rtt: doc.getElementById('hud-rtt'),
       rate: doc.getElementById('hud-rate'),
+      room: doc.getElementById('hud-room'),
       board: doc.getElementById('scoreboard-rows'),
       notice: doc.getElementById('notice'),
     };
@@ -63,6 +64,11 @@ export class Hud {
     if (dead) setText(this.el.notice, 'You were eliminated. Respawning…');
 
     this.drawBoard(scoreboardRows(players, selfId));
+  }
+
+  /** setRoom shows the id of the room the player is in. */
+  setRoom(id) {
+    setText(this.el.room, id ?? '–');
   }
 
   drawBoard(rows) {

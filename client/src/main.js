@@ -1,7 +1,13 @@
-// The page: join form, game loop, close notice and the test hook (window.tickwire).
+// The page: lobby, game loop, connection banner, close notice and the test hook
+// (window.tickwire). It wires the modules together and decides nothing they can decide.
 
 import { Session } from './session.js';
-import { wsURL } from './connection.js';
+import { Game, GameState } from './game.js';
+import { wsURL, quickPlay, roomTarget, targetFromSearch, roomLink, lobbyLink } from './address.js';
+import { fetchRooms } from './roomlist.js';
+import { Lobby } from './lobby.js';
+import { Banner, LONG_FLASH_MS, reconnectedText, retryText } from './banner.js';
+import { copyText } from './share.js';
 import { Input, aimAngle } from './input.js';
 import { Renderer } from './render.js';
 import { Camera, viewScale, zoomBy } from './camera.js';
@@ -13,90 +19,173 @@ import { closeInfo, reconnectAdvice } from './protocol.js';
 const $ = (id) => document.getElementById(id);
 const canvas = $('arena');
 const overlay = $('overlay');
-const form = $('join-form');
-const nameInput = $('name');
-const statusLine = $('status');
+const lobbyForm = $('lobby');
 const closedPanel = $('closed');
+const copyButton = $('copy-link');
 
 const input = new Input(canvas);
 const renderer = new Renderer(canvas);
 const camera = new Camera();
 const hud = new Hud();
+const banner = new Banner($('banner'));
+const lobby = new Lobby(document, { onPlay: play, loadRooms: () => fetchRooms() });
 
-let session = null;
+// Where the page was asked to go: /?room=ID, /?create=1, or quick play.
+const pageTarget = targetFromSearch(location.search);
+
+let game = null; // the current Game, from the first Play on
 let drawn = []; // the players of the last frame, as drawn
 let drawnBullets = []; // and its bullets
 let zoom = 1; // the player's, from the mouse wheel
 
+// The name is remembered, since the shared address (/?room=ID) does not carry it.
+const NAME_KEY = 'tickwire.name';
+function storedName() {
+  try {
+    return localStorage.getItem(NAME_KEY);
+  } catch {
+    return null; // storage disabled
+  }
+}
+function storeName(name) {
+  try {
+    if (name) localStorage.setItem(NAME_KEY, name);
+  } catch {
+    // storage disabled: the name is simply not remembered
+  }
+}
+
 function aim() {
-  const self = session?.self();
+  const self = game?.shown?.self();
   if (!self || !input.mouse) return null;
   const target = camera.screenToWorld(input.mouse.x, input.mouse.y);
   return aimAngle(self.x, self.y, target.x, target.y);
 }
 
-function play(name) {
-  session?.stop();
+function play(target, name) {
+  game?.stop();
   drawn = [];
   drawnBullets = [];
-  form.hidden = false;
-  closedPanel.hidden = true;
-  overlay.hidden = false;
-  statusLine.textContent = 'Connecting…';
-  form.querySelector('button').disabled = true;
-  session = new Session({
-    url: wsURL(location),
+  storeName(name);
+  showLobby();
+  lobby.setMessage('');
+  lobby.busy('Connecting…');
+  game = new Game({
     name,
-    input,
-    aim,
-    onWelcome: () => {
-      overlay.hidden = true;
-      $('hud').hidden = false;
-      $('scoreboard').hidden = false;
-      // Keys typed into the name field are not game keys; leave the field.
-      document.activeElement?.blur();
-    },
-    onClose: showClosed,
-  });
+    target,
+    openSession: ({ target: t, name: n, token, onWelcome, onClose }) =>
+      new Session({ url: wsURL(location, t), name: n, token, input, aim, onWelcome, onClose }),
+    onChange: changed,
+  }).start();
 }
 
-function showClosed(s) {
-  const { code, reason, error } = s.close;
-  const info = closeInfo(code);
-  $('close-code').textContent = `Close code ${code}: ${info.meaning}.`;
-  $('close-reason').textContent = error ? `The client closed: ${error}` : (reason ? `Server: “${reason}”` : '');
-  $('close-advice').textContent = reconnectAdvice(code);
-  form.hidden = true;
+function changed(g, what) {
+  if (g !== game) return; // a game the player has left
+  switch (what) {
+    case 'welcome':
+    case 'reconnect':
+      welcomed(g, what === 'reconnect');
+      break;
+    case 'retry':
+    case 'attempt':
+      // Once playing, the banner says it (frame() keeps it current) over the dimmed arena;
+      // before, the lobby's status line does, and the player may pick something else.
+      if (g.playerId !== null) document.body.classList.add('reconnecting');
+      else lobby.idle(retryText(g, performance.now()));
+      break;
+    case 'end':
+      ended(g);
+      break;
+    default:
+  }
+}
+
+function welcomed(g, again) {
+  overlay.hidden = true;
+  $('hud').hidden = false;
+  $('scoreboard').hidden = false;
+  document.body.classList.remove('reconnecting');
+  hud.setRoom(g.roomId);
+  // The address bar names the room, so that it can be shared or reloaded.
+  history.replaceState(history.state, '', roomLink(location, g.roomId));
+  if (again) banner.flash(reconnectedText(g.resumed), g.resumed ? 'ok' : 'warn', performance.now(), g.resumed ? undefined : LONG_FLASH_MS);
+  // Keys typed into the name field are not game keys; leave the field.
+  document.activeElement?.blur();
+}
+
+function ended(g) {
+  document.body.classList.remove('reconnecting');
+  input.releaseAll();
+  const { end } = g;
+  if (end.code === 4002 && !end.error) {
+    // The room is gone (or never was): back to the lobby, with a room list to pick from.
+    const id = g.roomId ?? g.target.room ?? '';
+    history.replaceState(history.state, '', lobbyLink(location));
+    showLobby();
+    lobby.show({
+      target: quickPlay(),
+      message: g.playerId !== null
+        ? `Room ${id} has closed. Pick another room below, or create one.`
+        : `No such room: “${id}”. It may have closed. Pick another room below, or create one.`,
+    });
+    return;
+  }
+  showClosed(g);
+}
+
+function showLobby() {
+  closedPanel.hidden = true;
+  lobbyForm.hidden = false;
+  overlay.hidden = false;
+  $('notice').hidden = true;
+}
+
+function showClosed(g) {
+  const { end } = g;
+  const first = end.dropped ?? end;
+  $('close-code').textContent = `Close code ${first.code}: ${closeInfo(first.code).meaning}.`;
+  if (end.gaveUp) {
+    $('close-reason').textContent = `Gave up reconnecting after ${end.tries} ${end.tries === 1 ? 'try' : 'tries'}; ` +
+      `the last one ended with ${end.code} (${closeInfo(end.code).meaning}).`;
+    $('close-advice').textContent = 'The server may be down. Try again in a little while.';
+  } else {
+    const { reason, error } = end;
+    $('close-reason').textContent = error ? `The client closed: ${error}` : (reason ? `Server: “${reason}”` : '');
+    $('close-advice').textContent = reconnectAdvice(end.code);
+  }
+  lobbyForm.hidden = true;
   closedPanel.hidden = false;
   overlay.hidden = false;
   $('notice').hidden = true;
-  input.releaseAll();
+  $('again').focus();
 }
 
-form.addEventListener('submit', (e) => {
-  e.preventDefault();
-  play(nameInput.value.trim());
-});
 $('again').addEventListener('click', () => {
-  form.querySelector('button').disabled = false;
-  statusLine.textContent = '';
-  closedPanel.hidden = true;
-  form.hidden = false;
-  nameInput.focus();
+  showLobby();
+  // Back to the room the player was in, if any: the lobby offers it first.
+  lobby.show({ target: game?.roomId ? roomTarget(game.roomId) : pageTarget });
+});
+copyButton.addEventListener('click', async () => {
+  copyButton.blur(); // Space fires; it must not press this button again
+  if (!game?.roomId) return;
+  const ok = await copyText(roomLink(location, game.roomId));
+  if (ok) banner.flash('Link copied: anyone who opens it joins this room', 'ok', performance.now());
+  else banner.flash('Could not copy: the address bar has the link to this room', 'warn', performance.now(), LONG_FLASH_MS);
 });
 canvas.addEventListener('wheel', (e) => {
   e.preventDefault();
   zoom = zoomBy(zoom, e.deltaMode === 0 ? e.deltaY : e.deltaY * 40); // lines → pixels
 }, { passive: false });
 // Leaving the page leaves the game at once rather than when the socket times out.
-addEventListener('pagehide', () => session?.leave());
+addEventListener('pagehide', () => game?.stop());
 
 function frame() {
   requestAnimationFrame(frame);
   const now = performance.now();
   const { width, height } = renderer.fit();
-  const view = session?.view(now);
-  const tm = session?.tileMap;
+  const shown = game?.shown; // while reconnecting: the last state, frozen
+  const view = shown?.view(now);
+  const tm = shown?.tileMap;
   // The camera follows your player; before the first snapshot, the arena's middle.
   const cx = view?.self ? view.self.x : tm ? tm.width / 2 : 0;
   const cy = view?.self ? view.self.y : tm ? tm.height / 2 : 0;
@@ -106,48 +195,58 @@ function frame() {
   renderer.draw({
     camera,
     tileMap: tm,
-    rules: session?.welcome?.rules,
+    rules: shown?.welcome?.rules,
     players: drawn,
     bullets: drawnBullets,
-    selfId: session?.welcome?.playerId,
+    selfId: shown?.welcome?.playerId,
   });
-  if (session?.connected) {
-    const snap = session.lastSnapshot;
+  if (game?.connected && game.session.connected) {
+    const s = game.session;
+    const snap = s.lastSnapshot;
     hud.update({
       players: snap ? snap.players : [],
-      selfId: session.welcome.playerId,
+      selfId: s.welcome.playerId,
       tick: snap ? snap.tick : null,
-      rttMs: session.rttMs,
-      bytesPerSecond: session.bytesPerSecond(now),
+      rttMs: s.rttMs,
+      bytesPerSecond: s.bytesPerSecond(now),
     }, now);
   }
+  banner.update(game, now);
+  if (game?.state === GameState.RECONNECTING && game.playerId === null) lobby.setStatus(retryText(game, now));
 }
 
-// The hook the browser test reads. Getters, so that it costs nothing until read.
+// The hook the browser tests read. Getters, so that it costs nothing until read.
 window.tickwire = {
-  get connected() { return session?.connected ?? false; },
-  get playerId() { return session?.welcome?.playerId ?? null; },
-  get tick() { return session?.lastSnapshot?.tick ?? 0; },
-  get lastSnapshot() { return session?.lastSnapshot ?? null; },
-  get welcome() { return session?.welcome ?? null; },
+  get state() { return game?.state ?? 'lobby'; }, // lobby, connecting, playing, reconnecting, ended
+  get connected() { return game?.session?.connected ?? false; },
+  get playerId() { return game?.playerId ?? null; },
+  get roomId() { return game?.roomId ?? null; },
+  get reconnecting() { return game?.state === GameState.RECONNECTING; },
+  get reconnectAttempt() { return game?.attempt ?? 0; }, // the try under way or next
+  get reconnects() { return game?.reconnects ?? 0; }, // welcomes after the first
+  get resumed() { return game?.resumed ?? null; }, // the last reconnection kept the player
+  get tick() { return game?.shown?.lastSnapshot?.tick ?? 0; },
+  get lastSnapshot() { return game?.shown?.lastSnapshot ?? null; },
+  get welcome() { return game?.shown?.welcome ?? null; },
   get players() { return drawn; },
   get bullets() { return drawnBullets; },
   get scale() { return camera.scale; }, // CSS pixels per world unit
   worldToScreen(x, y) { return camera.worldToScreen(x, y); },
-  isWall(x, y) { return session?.tileMap ? isWallAt(session.tileMap, x, y) : true; },
-  get closeCode() { return session?.close?.code ?? null; },
-  get closeReason() { return session?.close?.reason ?? null; },
-  get bytesPerSecond() { return session ? session.bytesPerSecond() : 0; },
-  get rttMs() { return session?.rttMs ?? null; },
+  isWall(x, y) { return game?.shown?.tileMap ? isWallAt(game.shown.tileMap, x, y) : true; },
+  // The close that took the player out of the game (the drop, not the tries after it).
+  get closeCode() { return (game?.dropped ?? game?.end)?.code ?? null; },
+  get closeReason() { return (game?.dropped ?? game?.end)?.reason ?? null; },
+  get lastCloseCode() { return game?.lastClose?.code ?? null; }, // the newest, of any try
+  get bytesPerSecond() { return game?.session ? game.session.bytesPerSecond() : 0; },
+  get rttMs() { return game?.session?.rttMs ?? null; },
 };
 
 const params = new URLSearchParams(location.search);
-nameInput.value = generateName();
+lobby.name = params.get('name') ?? storedName() ?? generateName();
 if (params.has('name')) {
-  nameInput.value = params.get('name');
-  play(nameInput.value);
+  lobby.setTarget(pageTarget);
+  play(pageTarget, lobby.name);
 } else {
-  nameInput.focus();
-  nameInput.select();
+  lobby.show({ target: pageTarget });
 }
 requestAnimationFrame(frame);

@@ -60,7 +60,15 @@ export const CLOSE_CODES = Object.freeze({
   4001: { meaning: 'no join message in time', reconnect: 'yes' },
   4002: { meaning: 'no such room: it does not exist or has closed', reconnect: 'no' },
   4003: { meaning: 'replaced: this player connected again elsewhere', reconnect: 'no' },
+  4400: { meaning: 'bad server message (the client closed)', reconnect: 'no' },
 });
+
+/**
+ * The close code a client sends when a server message does not decode, with its reason
+ * (PROTOCOL.md, "Reconnecting"). A browser may only send 1000 or 3000-4999.
+ */
+export const CLOSE_BAD_SERVER_MESSAGE = 4400;
+export const BAD_SERVER_MESSAGE_REASON = 'bad server message';
 
 /** closeInfo describes any close code, known or not. */
 export function closeInfo(code) {

@@ -13,10 +13,12 @@ export const PING_INTERVAL_MS = 500;
 
 export class Session {
   /**
-   * opts: {url, name, input (an Input), aim() → radians or null, onWelcome(session),
-   * onClose(session), now() → ms}
+   * opts: {url, name, token (an earlier welcome's, to take that player over again; '' for a
+   * new player), input (an Input), aim() → radians or null, onWelcome(session),
+   * onClose(session), now() → ms}. Every session starts afresh: inputs are numbered from 1,
+   * the ack and the snapshot buffer start empty (PROTOCOL.md, "Reconnecting").
    */
-  constructor({ url, name, input, aim, onWelcome, onClose, now = () => performance.now() }) {
+  constructor({ url, name, token = '', input, aim, onWelcome, onClose, now = () => performance.now() }) {
     this.input = input;
     this.aim = aim;
     this.onWelcome = onWelcome;
@@ -34,11 +36,17 @@ export class Session {
     this.close = null; // {code, reason, meaning...} once closed
     this.timers = [];
 
-    this.conn = new Connection(url, name, {
-      onFrame: (len, at) => this.bytes.add(at, len),
-      onMessage: (msg, len, at) => this.handle(msg, at),
-      onClose: (c) => this.closed(c),
-    }, now);
+    this.conn = new Connection({
+      url,
+      name,
+      token,
+      now,
+      handlers: {
+        onFrame: (len, at) => this.bytes.add(at, len),
+        onMessage: (msg, len, at) => this.handle(msg, at),
+        onClose: (c) => this.closed(c),
+      },
+    });
   }
 
   /** connected: welcomed and not closed. */

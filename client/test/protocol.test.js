@@ -23,7 +23,7 @@ describe('constants', () => {
     assert.deepEqual({ ...MsgType }, { JOIN: 1, WELCOME: 2, INPUT: 3, SNAPSHOT: 4, PING: 5, PONG: 6, LEAVE: 7 });
     assert.equal(Buttons.FIRE, 1);
     assert.deepEqual(Object.keys(CLOSE_CODES).map(Number),
-      [1000, 1001, 1003, 1005, 1006, 1007, 1008, 1009, 1011, 1013, 4000, 4001, 4002, 4003]);
+      [1000, 1001, 1003, 1005, 1006, 1007, 1008, 1009, 1011, 1013, 4000, 4001, 4002, 4003, 4400]);
   });
 
   test('close codes say whether to reconnect, as PROTOCOL.md does', () => {
