@@ -23,6 +23,9 @@ const (
 	CloseJoinTimeout   CloseCode = 4001 // no join message in time
 	CloseNoSuchRoom    CloseCode = 4002 // the room asked for does not exist (or has closed)
 	CloseReplaced      CloseCode = 4003 // the player reconnected on another connection
+
+	// CloseBadServerMessage is sent by a client that received a message it could not decode.
+	CloseBadServerMessage CloseCode = 4400
 )
 
 // ReconnectAdvised reports whether a client closed with c should try again later.

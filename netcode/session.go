@@ -216,6 +216,10 @@ func (s *Session) end(readErr error) error {
 		s.log.Info("session closed", "code", int(ce.Code), "reason", ce.Reason)
 	case ce != nil:
 		s.log.Warn("session closed", "code", int(ce.Code), "reason", ce.Reason)
+	case errors.As(cause, &wce) && wce.Code == websocket.CloseAbnormalClosure:
+		s.log.Info("session lost", "code", wce.Code, "err", wce.Text)
+	case errors.As(cause, &wce) && wce.Code == int(CloseBadServerMessage):
+		s.log.Error("client could not decode a server message", "code", wce.Code, "reason", wce.Text)
 	case errors.As(cause, &wce):
 		s.log.Info("session closed by client", "code", wce.Code, "reason", wce.Text)
 	default:
