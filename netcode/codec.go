@@ -369,9 +369,10 @@ func (e *Encoder) Welcome(m Welcome) []byte {
 // Pong encodes a pong.
 func (e *Encoder) Pong(p Pong) []byte {
 	w := e.w
-	w.header(MsgPong, 2)
+	w.header(MsgPong, 3)
 	w.f64(p.ClientTime)
 	w.uint(uint64(p.ServerTick))
+	w.f64(p.ServerRTT)
 	return w.bytesCopy()
 }
 

@@ -177,7 +177,7 @@ func TestServerMessagesRoundTrip(t *testing.T) {
 		{"welcome", enc.Welcome(welcome), ServerMessage{Type: MsgWelcome, Welcome: welcome}},
 		{"snapshot", enc.Snapshot(&snap), ServerMessage{Type: MsgSnapshot, Snapshot: snap}},
 		{"empty snapshot", enc.Snapshot(&Snapshot{Tick: 1}), ServerMessage{Type: MsgSnapshot, Snapshot: Snapshot{Tick: 1, Players: []PlayerState{}, Bullets: []BulletState{}}}},
-		{"pong", enc.Pong(Pong{ClientTime: 1.25, ServerTick: 4}), ServerMessage{Type: MsgPong, Pong: Pong{ClientTime: 1.25, ServerTick: 4}}},
+		{"pong", enc.Pong(Pong{ClientTime: 1.25, ServerTick: 4, ServerRTT: 151.5}), ServerMessage{Type: MsgPong, Pong: Pong{ClientTime: 1.25, ServerTick: 4, ServerRTT: 151.5}}},
 		{"leave", enc.ServerLeave(Leave{Code: CloseGoingAway, Reason: "server shutting down"}), ServerMessage{Type: MsgLeave, Leave: Leave{Code: 1001, Reason: "server shutting down"}}},
 		{"scores", enc.Scores(&Scores{Players: 12, Top: []ScoreEntry{{ID: 3, Name: "Al", Hue: 137, Kills: 5, Deaths: 1}}}),
 			ServerMessage{Type: MsgScores, Scores: Scores{Players: 12, Top: []ScoreEntry{{ID: 3, Name: "Al", Hue: 137, Kills: 5, Deaths: 1}}}}},

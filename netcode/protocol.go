@@ -163,6 +163,9 @@ type Ping struct{ ClientTime float64 }
 type Pong struct {
 	ClientTime float64
 	ServerTick uint32
+	// ServerRTT is the round trip the server measures with WebSocket pings, smoothed
+	// (RFC 6298), in milliseconds; 0 before its first sample. Lag compensation uses it.
+	ServerRTT float64
 }
 
 // Leave says goodbye: from a client it has no fields; from the server it carries the close

@@ -388,7 +388,8 @@ func (s *Session) handle(b []byte) *CloseError {
 		s.lastSeq = m.Input.Seq
 		s.h.HandleInput(s, m.Input)
 	case MsgPing:
-		_ = s.QueueControl(s.enc.Pong(Pong{ClientTime: m.Ping.ClientTime, ServerTick: s.h.ServerTick()}))
+		rtt := float64(s.RTT()) / float64(time.Millisecond)
+		_ = s.QueueControl(s.enc.Pong(Pong{ClientTime: m.Ping.ClientTime, ServerTick: s.h.ServerTick(), ServerRTT: rtt}))
 	case MsgLeave:
 		return &CloseError{Code: CloseNormal, Reason: "left"}
 	}

@@ -193,9 +193,10 @@ func (sd *ServerDecoder) Decode(b []byte, m *ServerMessage) error {
 			})
 		}
 	case MsgPong:
-		arity(3)
+		arity(4)
 		m.Pong.ClientTime = rd.float("pong time")
 		m.Pong.ServerTick = uint32(rd.uint("pong tick", u32))
+		m.Pong.ServerRTT = rd.float("pong rtt")
 	case MsgLeave:
 		arity(3)
 		m.Leave.Code = CloseCode(rd.uint("leave code", 4999))
