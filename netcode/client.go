@@ -225,3 +225,6 @@ func (c *Client) Decode(frame []byte) (*ServerMessage, error) {
 	}
 	return &c.msg, nil
 }
+
+// Watch moves a spectator's area of interest (joined with ?spectate=1).
+func (c *Client) Watch(w Watch) error { return c.send(c.enc.Watch(w)) }

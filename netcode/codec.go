@@ -183,6 +183,7 @@ type ClientMessage struct {
 	Join  Join
 	Input Input
 	Ping  Ping
+	Watch Watch
 }
 
 // ClientDecoder decodes client frames. A session owns one and reuses it: decoding an input
@@ -237,6 +238,14 @@ func (cd *ClientDecoder) Decode(b []byte, m *ClientMessage) error {
 		m.Ping.ClientTime = rd.float("ping time")
 	case MsgLeave:
 		arity(1)
+	case MsgWatch:
+		arity(4)
+		m.Watch.X = rd.float("watch x")
+		m.Watch.Y = rd.float("watch y")
+		m.Watch.Radius = rd.float("watch radius")
+		if rd.err == nil && (m.Watch.Radius < MinWatchRadius || m.Watch.Radius > MaxWatchRadius) {
+			rd.fail("watch radius: want %d to %d", MinWatchRadius, MaxWatchRadius)
+		}
 	default:
 		rd.fail("unknown message type %d", m.Type)
 	}
@@ -330,6 +339,16 @@ func (e *Encoder) Ping(p Ping) []byte {
 	w := e.w
 	w.header(MsgPing, 1)
 	w.f64(p.ClientTime)
+	return w.bytesCopy()
+}
+
+// Watch encodes a spectator's watch.
+func (e *Encoder) Watch(wt Watch) []byte {
+	w := e.w
+	w.header(MsgWatch, 3)
+	w.f64(wt.X)
+	w.f64(wt.Y)
+	w.f64(wt.Radius)
 	return w.bytesCopy()
 }
 

@@ -35,6 +35,7 @@ func TestClientMessagesRoundTrip(t *testing.T) {
 		{"input at max seq", enc.Input(Input{Seq: math.MaxUint32}), ClientMessage{Type: MsgInput, Input: Input{Seq: math.MaxUint32}}},
 		{"ping", enc.Ping(Ping{ClientTime: 12345.678}), ClientMessage{Type: MsgPing, Ping: Ping{ClientTime: 12345.678}}},
 		{"leave", enc.ClientLeave(), ClientMessage{Type: MsgLeave}},
+		{"watch", enc.Watch(Watch{X: 10, Y: 20.5, Radius: 900}), ClientMessage{Type: MsgWatch, Watch: Watch{X: 10, Y: 20.5, Radius: 900}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,6 +134,8 @@ func TestClientDecoderRejects(t *testing.T) {
 		{"forged array length", []byte{0xdd, 0xff, 0xff, 0xff, 0xff, 0x03}, "4294967295 fields"},
 		{"ping without time", m(5), "1 fields, want 2"},
 		{"leave with fields", m(7, 1), "2 fields, want 1"},
+		{"watch radius too big", m(9, 0, 0, 1e6), "watch radius: want 100 to 4000"},
+		{"watch NaN", m(9, math.NaN(), 0, 500), "not finite"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -133,6 +133,13 @@ type sentView struct {
 	bullets []uint32 // visible bullet ids, sorted
 }
 
+// SetRadius changes how far the client sees (a spectator chooses).
+func (v *ClientView) SetRadius(radius float64) {
+	for _, in := range []*Interest{v.players, v.bullets} {
+		in.Enter, in.Leave = radius, radius*leaveFactor
+	}
+}
+
 // NewClientView returns the view of a client that sees radius units around its focus.
 func NewClientView(radius float64) *ClientView {
 	return &ClientView{players: NewInterest(radius), bullets: NewInterest(radius)}

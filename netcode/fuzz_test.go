@@ -16,6 +16,7 @@ func FuzzClientDecoder(f *testing.F) {
 	f.Add(enc.Input(Input{Seq: 1, Ack: 2, MoveX: 0.6, MoveY: 0.8, Aim: 1, Buttons: ButtonFire}))
 	f.Add(enc.Ping(Ping{ClientTime: 1e9}))
 	f.Add(enc.ClientLeave())
+	f.Add(enc.Watch(Watch{X: 100, Y: 200, Radius: 700}))
 	f.Add([]byte{0x92, 0x01, 0xdb, 0xff, 0xff, 0xff, 0xff})
 	f.Add([]byte{0x97, 0x03, 0x01, 0x00, 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x00})
 	dec := NewClientDecoder()
@@ -46,6 +47,12 @@ func FuzzClientDecoder(f *testing.F) {
 			again = enc.Ping(m.Ping)
 		case MsgLeave:
 			again = enc.ClientLeave()
+		case MsgWatch:
+			wt := m.Watch
+			if math.IsNaN(wt.X) || math.IsInf(wt.X, 0) || wt.Radius < MinWatchRadius || wt.Radius > MaxWatchRadius {
+				t.Fatalf("accepted watch out of range: %+v", wt)
+			}
+			again = enc.Watch(wt)
 		default:
 			t.Fatalf("accepted unknown type %d", m.Type)
 		}

@@ -34,6 +34,7 @@ const (
 	MsgPong     MsgType = 6 // server → client
 	MsgLeave    MsgType = 7 // both ways
 	MsgScores   MsgType = 8 // server → client, protocol 2: the room's scoreboard
+	MsgWatch    MsgType = 9 // client → server, spectators: the area to watch
 )
 
 // Buttons are the bit flags of an input.
@@ -137,6 +138,17 @@ type BulletState struct {
 	ID, Owner    uint32
 	X, Y, VX, VY float32
 }
+
+// Watch moves a spectator's area of interest: a circle of Radius around (X, Y).
+type Watch struct {
+	X, Y, Radius float64
+}
+
+// Spectator view radii: a spectator may choose within these.
+const (
+	MinWatchRadius = 100
+	MaxWatchRadius = 4000
+)
 
 // Scores is the room's scoreboard, sent to protocol 2 clients once a second: with interest
 // management a client does not see every player, but should see who leads.

@@ -80,6 +80,8 @@ type Handler interface {
 	HandleJoin(s *Session, j Join) error
 	// HandleInput receives each valid input, in seq order, after the join was accepted.
 	HandleInput(s *Session, in Input)
+	// HandleWatch receives a spectator's watch, after the join was accepted.
+	HandleWatch(s *Session, w Watch)
 	// HandleLeave is called once, after the read loop has ended, if the join was accepted.
 	// cause says why the session ended; Resumable(cause) tells whether the player may come
 	// back.
@@ -112,6 +114,9 @@ type Session struct {
 	readDone  chan struct{} // closed when the read loop has ended
 	writeDone chan struct{} // closed when the write loop has ended
 	joined    atomic.Bool
+
+	// Spectator is set by the server before Run: the client watches without a player.
+	Spectator bool
 
 	// Owned by the read loop.
 	dec     *ClientDecoder
@@ -350,7 +355,7 @@ func (s *Session) handle(b []byte) *CloseError {
 		return err.(*CloseError)
 	}
 	m := &s.msg
-	if m.Type == MsgInput || m.Type == MsgPing {
+	if m.Type == MsgInput || m.Type == MsgPing || m.Type == MsgWatch {
 		ok, exceeded := s.limiter.allow(time.Now())
 		if exceeded {
 			return closeErr(ClosePolicy, "message rate over %.0f per second", s.cfg.MessageRate)
@@ -390,6 +395,11 @@ func (s *Session) handle(b []byte) *CloseError {
 	case MsgPing:
 		rtt := float64(s.RTT()) / float64(time.Millisecond)
 		_ = s.QueueControl(s.enc.Pong(Pong{ClientTime: m.Ping.ClientTime, ServerTick: s.h.ServerTick(), ServerRTT: rtt}))
+	case MsgWatch:
+		if !s.joined.Load() {
+			return closeErr(CloseInvalid, "watch before join")
+		}
+		s.h.HandleWatch(s, m.Watch)
 	case MsgLeave:
 		return &CloseError{Code: CloseNormal, Reason: "left"}
 	}

@@ -60,6 +60,7 @@ func (r *fakeRoom) HandleInput(s *Session, in Input) {
 }
 
 func (r *fakeRoom) HandleLeave(s *Session, _ error) { r.leaves <- s }
+func (r *fakeRoom) HandleWatch(*Session, Watch)     {}
 func (r *fakeRoom) ServerTick() uint32              { return 77 }
 
 // serve starts an httptest server whose /ws runs sessions against room; cancel closes them

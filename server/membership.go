@@ -27,6 +27,18 @@ type member struct {
 	q         netcode.InputQueue
 	heldUntil time.Time // while held: when the player is removed
 	frame     []byte    // this tick's snapshot, between building and handing off
+
+	spectator bool     // watches without a player (id 0)
+	focus     game.Vec // a spectator's centre of interest
+}
+
+// watch moves a spectator's area of interest, kept inside the arena.
+func (m *member) watch(w netcode.Watch, a *game.Arena) {
+	if !m.spectator || m.view == nil {
+		return
+	}
+	m.focus = game.Vec{X: min(max(w.X, 0), a.W), Y: min(max(w.Y, 0), a.H)}
+	m.view.SetRadius(w.Radius)
 }
 
 type membershipChange struct {
@@ -77,7 +89,7 @@ func (r *Room) drainMembership() {
 		switch {
 		case c.join:
 			r.join(c)
-		case c.keep:
+		case c.keep && r.members[c.s] != nil && !r.members[c.s].spectator:
 			r.hold(c.s)
 		default:
 			if m := r.members[c.s]; m != nil {
@@ -88,6 +100,16 @@ func (r *Room) drainMembership() {
 }
 
 func (r *Room) join(c membershipChange) {
+	if c.s.Spectator {
+		a := r.world.Arena
+		m := &member{s: c.s, spectator: true, focus: game.Vec{X: a.W / 2, Y: a.H / 2}}
+		m.setSession(c.s, r.cfg.ViewRadius)
+		r.members[c.s] = m
+		r.order = append(r.order, m)
+		r.welcome(m)
+		c.s.Logger().Info("spectator joined", "room", r.id)
+		return
+	}
 	r.mu.Lock()
 	m := r.tokens[c.token]
 	r.mu.Unlock()
@@ -153,9 +175,13 @@ func (r *Room) expireHeld(now time.Time) {
 
 // remove takes member m out of the room and the world.
 func (r *Room) remove(m *member, why string) {
-	p := r.world.Player(m.id)
-	r.log.Info("player removed", "player", m.id, "why", why, "kills", p.Kills, "deaths", p.Deaths)
-	r.world.Leave(m.id)
+	if m.spectator {
+		r.log.Info("spectator left", "why", why)
+	} else {
+		p := r.world.Player(m.id)
+		r.log.Info("player removed", "player", m.id, "why", why, "kills", p.Kills, "deaths", p.Deaths)
+		r.world.Leave(m.id)
+	}
 	if m.s != nil {
 		delete(r.members, m.s)
 	}

@@ -72,8 +72,10 @@ type Room struct {
 }
 
 type sessionInput struct {
-	s  *netcode.Session
-	in netcode.Input
+	s       *netcode.Session
+	in      netcode.Input
+	watch   netcode.Watch // a spectator's watch, if isWatch
+	isWatch bool
 }
 
 // NewRoom makes a room around world w. Call Run to start its clock.
@@ -123,7 +125,9 @@ func (r *Room) step(period time.Duration) {
 	r.drainMembership()
 	for n := len(r.inputs); n > 0; n-- { // a bounded batch: what had arrived when the tick began
 		si := <-r.inputs
-		if m := r.members[si.s]; m != nil {
+		if m := r.members[si.s]; m != nil && si.isWatch {
+			m.watch(si.watch, r.world.Arena)
+		} else if m != nil {
 			if m.q.Push(si.in) {
 				r.metrics.jitter.Inc()
 			}
@@ -135,6 +139,10 @@ func (r *Room) step(period time.Duration) {
 	r.expireHeld(start)
 	r.stepInput = r.stepInput[:0]
 	for _, m := range r.order {
+		if m.spectator {
+			m.q.Next() // keeps LastSeq for its snapshots; a spectator has no player to move
+			continue
+		}
 		in := m.q.Next().GameInput(m.id)
 		if m.s != nil { // lag compensation: shots hit what the shooter saw
 			in.Rewind = r.world.RewindTicks(m.s.RTT()/2 + clientInterpDelay)
@@ -189,6 +197,8 @@ func (r *Room) buildSnapshots() time.Time {
 		b := m.s.SnapshotBuffer()
 		if m.view == nil {
 			b = r.enc.AppendFor(b, m.q.LastSeq())
+		} else if m.spectator {
+			b = r.delta.AppendFor(b, m.view, m.focus, 0, m.q.LastSeq())
 		} else {
 			focus := r.world.Player(m.id).Pos
 			b = r.delta.AppendFor(b, m.view, focus, uint32(m.id), m.q.LastSeq())
@@ -298,8 +308,17 @@ func (r *Room) closeIfIdle(now time.Time, idle time.Duration) bool {
 
 // HandleInput queues an input for the next tick; it drops it if the queue is full.
 func (r *Room) HandleInput(s *netcode.Session, in netcode.Input) {
+	r.queueInput(sessionInput{s: s, in: in})
+}
+
+// HandleWatch queues a spectator's watch for the next tick, like an input.
+func (r *Room) HandleWatch(s *netcode.Session, w netcode.Watch) {
+	r.queueInput(sessionInput{s: s, watch: w, isWatch: true})
+}
+
+func (r *Room) queueInput(si sessionInput) {
 	select {
-	case r.inputs <- sessionInput{s: s, in: in}:
+	case r.inputs <- si:
 	default:
 		r.InputsDropped.Add(1)
 		r.metrics.queueFull.Inc()

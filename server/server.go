@@ -215,6 +215,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}()
 	sess := netcode.NewSession(conn, s.session, s.log.With("remote", r.RemoteAddr))
 	q := r.URL.Query()
+	sess.Spectator = q.Get("spectate") == "1"
 	var room *Room
 	if q.Get("create") == "1" {
 		room, err = s.lobby.Create(q.Get("private") == "1")
@@ -242,6 +243,7 @@ func (refuseAll) HandleJoin(*netcode.Session, netcode.Join) error {
 	return &netcode.CloseError{Code: netcode.CloseInternal, Reason: "no room"}
 }
 func (refuseAll) HandleInput(*netcode.Session, netcode.Input) {}
+func (refuseAll) HandleWatch(*netcode.Session, netcode.Watch) {}
 func (refuseAll) HandleLeave(*netcode.Session, error)         {}
 func (refuseAll) ServerTick() uint32                          { return 0 }
 

@@ -352,3 +352,30 @@ func TestScoresReachEveryone(t *testing.T) {
 		}
 	}
 }
+
+// TestSpectatorWatchesAnArea: a spectator has no player, sees what is inside the area it
+// chooses, and stops seeing what leaves it.
+func TestSpectatorWatchesAnArea(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-arena-size", "4000"))
+	a := dial(t, ts, "a")
+	s := dialWith(t, ts, "?room="+a.Welcome.RoomID+"&spectate=1", netcode.DialOptions{})
+	if s.Welcome.PlayerID != 0 {
+		t.Fatalf("spectator got player %d, want 0 (none)", s.Welcome.PlayerID)
+	}
+	at := *find(until(t, a, "a's own position", func(sn *netcode.Snapshot) bool { return find(sn, a.Welcome.PlayerID) != nil }), a.Welcome.PlayerID)
+	look := func(x, y float64, what string, want bool) {
+		t.Helper()
+		if err := s.Watch(netcode.Watch{X: x, Y: y, Radius: 300}); err != nil {
+			t.Fatal(err)
+		}
+		until(t, s, what, func(sn *netcode.Snapshot) bool {
+			_ = s.SendInput(netcode.Input{}) // carries the spectator's ack
+			return (find(sn, a.Welcome.PlayerID) != nil) == want
+		})
+	}
+	look(float64(at.X)+50, float64(at.Y), "the spectator to see a", true)
+	look(float64(at.X)+2000, float64(at.Y)+2000, "a to leave the spectator's view", false)
+	if n := len(until(t, a, "a's snapshot", func(*netcode.Snapshot) bool { return true }).Players); n != 1 {
+		t.Errorf("a sees %d players: the spectator must not be one", n)
+	}
+}
