@@ -60,7 +60,14 @@ type DeltaEncoder struct {
 	bullets []BulletQ // sorted by id
 	players EntityIndex
 	shots   EntityIndex
-	entries []byte // scratch: one array's entries, before its length is known
+	scratch DeltaScratch // for AppendFor
+}
+
+// DeltaScratch is the working space of one goroutine building snapshots. Several goroutines
+// may build different clients' snapshots from one DeltaEncoder at once (after Update, which
+// must not run meanwhile), each with its own DeltaScratch, through AppendForWith.
+type DeltaScratch struct {
+	entries []byte // one array's entries, before its length is known
 	removed []uint32
 }
 
@@ -171,6 +178,12 @@ func (v *ClientView) Reset() {
 // centred on focus, whose own player is self (0 for a spectator) and whose newest applied input
 // is lastSeq.
 func (e *DeltaEncoder) AppendFor(dst []byte, v *ClientView, focus game.Vec, self, lastSeq uint32) []byte {
+	return e.AppendForWith(&e.scratch, dst, v, focus, self, lastSeq)
+}
+
+// AppendForWith is AppendFor with the caller's scratch space, for building snapshots on
+// several goroutines at once. Each client's view must be used by one goroutine at a time.
+func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView, focus game.Vec, self, lastSeq uint32) []byte {
 	cur := e.cur
 	vp := v.players.Update(&e.players, focus, self)
 	vpi := v.players.Index()
@@ -198,7 +211,7 @@ func (e *DeltaEncoder) AppendFor(dst []byte, v *ClientView, focus game.Vec, self
 	dst = appendUint(dst, uint64(baseTick))
 
 	// Players: changed or entering, in id order.
-	b := e.entries[:0]
+	b := sc.entries[:0]
 	count, prev, bi := 0, uint32(0), 0
 	sum := newChecksum()
 	for k, id := range vp {
@@ -255,15 +268,15 @@ func (e *DeltaEncoder) AppendFor(dst []byte, v *ClientView, focus game.Vec, self
 	}
 	dst = appendArrayLen(dst, count)
 	dst = append(dst, b...)
-	e.entries = b
+	sc.entries = b
 
 	// Removed: in the baseline, no longer visible (left the view or ended).
-	e.removed = appendMissing(e.removed[:0], basePlayers, vp)
-	e.removed = appendMissing(e.removed, baseBullets, vb)
-	slices.Sort(e.removed)
-	dst = appendArrayLen(dst, len(e.removed))
+	sc.removed = appendMissing(sc.removed[:0], basePlayers, vp)
+	sc.removed = appendMissing(sc.removed, baseBullets, vb)
+	slices.Sort(sc.removed)
+	dst = appendArrayLen(dst, len(sc.removed))
 	prev = 0
-	for _, id := range e.removed {
+	for _, id := range sc.removed {
 		dst = appendUint(dst, uint64(id-prev))
 		prev = id
 	}

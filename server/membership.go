@@ -30,6 +30,7 @@ type member struct {
 
 	spectator bool     // watches without a player (id 0)
 	focus     game.Vec // a spectator's centre of interest
+	focusNow  game.Vec // this tick\'s centre of interest, for the snapshot builders
 }
 
 // watch moves a spectator's area of interest, kept inside the arena.

@@ -69,6 +69,8 @@ type Room struct {
 	delta     *netcode.DeltaEncoder        // delta snapshots, for protocol 2
 	stepInput []game.Input
 	sendEvery uint32
+	building  []*member // this tick's members with a protocol 2 snapshot to build
+	builders  *builders
 }
 
 type sessionInput struct {
@@ -100,6 +102,10 @@ func NewRoom(w *game.World, cfg RoomConfig, log *slog.Logger) *Room {
 // Run ticks the room until ctx ends. It is the only goroutine that touches the world.
 func (r *Room) Run(ctx context.Context) {
 	defer close(r.done)
+	r.builders = newBuilders(defaultBuilders(), func(sc *netcode.DeltaScratch, m *member) {
+		m.frame = r.delta.AppendForWith(sc, m.s.SnapshotBuffer(), m.view, m.focusNow, uint32(m.id), m.q.LastSeq())
+	})
+	defer r.builders.stop()
 	period := time.Second / time.Duration(r.cfg.TickRate)
 	clock := newTickClock(time.Now(), period)
 	timer := time.NewTimer(0)
@@ -190,21 +196,21 @@ func (r *Room) buildSnapshots() time.Time {
 	if delta {
 		r.delta.Update(r.world)
 	}
+	r.building = r.building[:0]
 	for _, m := range r.order {
-		if m.s == nil {
-			continue // held for reconnection
+		switch {
+		case m.s == nil: // held for reconnection
+		case m.view == nil:
+			m.frame = r.enc.AppendFor(m.s.SnapshotBuffer(), m.q.LastSeq())
+		default:
+			m.focusNow = m.focus
+			if !m.spectator {
+				m.focusNow = r.world.Player(m.id).Pos
+			}
+			r.building = append(r.building, m)
 		}
-		b := m.s.SnapshotBuffer()
-		if m.view == nil {
-			b = r.enc.AppendFor(b, m.q.LastSeq())
-		} else if m.spectator {
-			b = r.delta.AppendFor(b, m.view, m.focus, 0, m.q.LastSeq())
-		} else {
-			focus := r.world.Player(m.id).Pos
-			b = r.delta.AppendFor(b, m.view, focus, uint32(m.id), m.q.LastSeq())
-		}
-		m.frame = b
 	}
+	r.builders.run(r.building)
 	return time.Now()
 }
 
