@@ -118,9 +118,12 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		OnRTT:        s.metrics.observeRTT,
 	}
 	s.upgrader = websocket.Upgrader{
-		Subprotocols:    netcode.Subprotocols,
-		ReadBufferSize:  netcode.ReadLimit,
-		WriteBufferSize: 4096,
+		Subprotocols: netcode.Subprotocols,
+		// Memory per connection: client frames are small, and a connection holds a write
+		// buffer only while it writes (the pool), not for its whole life.
+		ReadBufferSize:  512,
+		WriteBufferSize: 2048,
+		WriteBufferPool: new(sync.Pool),
 		// Checked in serveWS before upgrading, so that a refusal can say why.
 		CheckOrigin:       func(*http.Request) bool { return true },
 		EnableCompression: false,
