@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 )
 
 // EntityID names a player or a bullet. Players and bullets share one sequence, so an id is never
@@ -152,7 +153,7 @@ func (w *World) Leave(id EntityID) {
 	if !ok {
 		return
 	}
-	w.Players = append(w.Players[:i], w.Players[i+1:]...)
+	w.Players = slices.Delete(w.Players, i, i+1) // clears the tail: no stale copy keeps its history
 	delete(w.index, id)
 	for j := i; j < len(w.Players); j++ {
 		w.index[w.Players[j].ID] = j
