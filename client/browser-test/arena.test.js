@@ -13,7 +13,7 @@ import { decode } from '@msgpack/msgpack';
 import {
   ARTIFACTS, EXIT_TIMEOUT, TEST_TIMEOUT, VIEWPORT,
   withDeadline, buildServer, startServer, stopServer, launchBrowser, openPlayer, waitFor, waitToSee,
-  zoomOut, walkUntilSeen, screenshot, clearArtifacts,
+  zoomOut, walkUntilSeen, screenshot, clearArtifacts, SEE_ALL, protocolState,
 } from './harness.js';
 
 const COLOR_TOLERANCE = 12; // per channel, 0-255
@@ -62,7 +62,7 @@ test('two players see each other move and fire, and the server shuts down cleanl
   try {
     const bin = path.join(tmp, 'tickwire');
     await buildServer(bin);
-    server = await startServer(bin);
+    server = await startServer(bin, SEE_ALL); // everyone in view, wherever they spawned
 
     browser = await launchBrowser();
     const base = `http://127.0.0.1:${server.port}`;
@@ -159,9 +159,22 @@ test('two players see each other move and fire, and the server shuts down cleanl
     }
     for (const p of players) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
 
+    // 7. Protocol 2 was negotiated, and no snapshot had to be discarded (no baseline missing,
+    // no checksum mismatch); the scoreboard and the player count come from scores messages.
+    for (const p of players) {
+      assert.deepEqual(await protocolState(p), { protocol: 'tickwire.v2', resyncs: 0 }, `${p.name}: protocol 2`);
+      await waitFor(p, () => window.tickwire.scores && window.tickwire.scores.players === 2 &&
+        document.getElementById('hud-players').textContent === '2' &&
+        document.querySelectorAll('#scoreboard-rows tr').length === 2 &&
+        /\d+ ms/.test(document.getElementById('hud-server-rtt').textContent), null,
+      'scores: 2 players in the HUD and on the scoreboard, and the server RTT shown');
+    }
+    assert.deepEqual(decode(alice.frames.received.find((f) => decode(f)[0] === 4)).length, 8,
+      'snapshots have the protocol 2 form');
+
     await screenshots(players, '');
 
-    // 7. SIGTERM with both connected: both pages see 1001 (server shutting down), which is
+    // 8. SIGTERM with both connected: both pages see 1001 (server shutting down), which is
     // worth retrying, so they say they are reconnecting; the server exits 0.
     server.proc.kill('SIGTERM');
     for (const p of players) {

@@ -15,7 +15,7 @@ import { decode } from '@msgpack/msgpack';
 import {
   ARTIFACTS, TEST_TIMEOUT,
   buildServer, startServer, stopServer, launchBrowser, openPlayer, waitFor, waitToSee,
-  zoomOut, walkUntilSeen, screenshot, clearArtifacts, startProxy,
+  zoomOut, walkUntilSeen, screenshot, clearArtifacts, startProxy, SEE_ALL, protocolState,
 } from './harness.js';
 
 // A room id the server can never make: its alphabet has no o and no u.
@@ -90,7 +90,7 @@ test('a dropped connection resumes the same player; lobby, room links and 4002',
   try {
     const bin = path.join(tmp, 'tickwire');
     await buildServer(bin);
-    server = await startServer(bin); // reconnection grace: the default 15 s
+    server = await startServer(bin, SEE_ALL); // everyone in view; reconnection grace: the default 15 s
     const direct = `http://127.0.0.1:${server.port}`;
     // One proxy per player, so that cutting Alice's connections leaves Bob's alone.
     const proxyA = await startProxy(server.port);
@@ -156,6 +156,8 @@ test('a dropped connection resumes the same player; lobby, room links and 4002',
     await waitFor(alice, () => document.getElementById('banner').textContent === 'Reconnected' &&
       !document.body.classList.contains('reconnecting'), null, 'say "Reconnected"');
     await waitToSee(alice, 'Bob');
+    // The new connection speaks protocol 2 from a full snapshot: nothing discarded.
+    assert.deepEqual(await protocolState(alice), { protocol: 'tickwire.v2', resyncs: 0 });
     await shoot(alice, 'reconnect-alice-resumed.png');
 
     // On the wire: the first socket was quick play; every try went to the room, and the one
@@ -230,6 +232,9 @@ test('a dropped connection resumes the same player; lobby, room links and 4002',
     assert.equal(eve.sockets.length, 1, 'no retry after 4002');
     await shoot(eve, 'lobby-no-such-room.png');
 
+    for (const p of [alice, bob, carol]) {
+      assert.deepEqual(await protocolState(p), { protocol: 'tickwire.v2', resyncs: 0 }, `${p.name}: protocol 2`);
+    }
     for (const p of players) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
   } catch (err) {
     for (const p of players) await shoot(p, `reconnect-${p.name.toLowerCase()}-failure.png`);

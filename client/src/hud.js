@@ -12,17 +12,16 @@ export function rankPlayers(players) {
 }
 
 /**
- * scoreboardRows is the top `rows` players with their rank, plus your own row at the end
- * when you are not among them.
+ * scoreboardRows is the top `rows` of the room's leaders (a scores message's top, leaders
+ * first) with their rank, plus your own row at the end when you are not among them: self is
+ * your player from the newest snapshot (the room's leaders are not all in view, and you may
+ * not be among them), its rank unknown (null).
  */
-export function scoreboardRows(players, selfId, rows = SCOREBOARD_ROWS) {
-  const ranked = rankPlayers(players).map((p, i) => ({ rank: i + 1, player: p, self: p.id === selfId }));
-  const top = ranked.slice(0, rows);
-  if (!top.some((r) => r.self)) {
-    const mine = ranked.find((r) => r.self);
-    if (mine) top.push(mine);
-  }
-  return top;
+export function scoreboardRows(top, self, rows = SCOREBOARD_ROWS) {
+  const ranked = rankPlayers(top).map((p, i) => ({ rank: i + 1, player: p, self: self != null && p.id === self.id }));
+  const shown = ranked.slice(0, rows);
+  if (self && !shown.some((r) => r.self)) shown.push({ rank: ranked.find((r) => r.self)?.rank ?? null, player: self, self: true });
+  return shown;
 }
 
 /** Hud updates the DOM at most every UPDATE_MS, and only what changed. */
@@ -35,6 +34,7 @@ export class Hud {
       score: doc.getElementById('hud-score'),
       tick: doc.getElementById('hud-tick'),
       rtt: doc.getElementById('hud-rtt'),
+      serverRtt: doc.getElementById('hud-server-rtt'),
       rate: doc.getElementById('hud-rate'),
       room: doc.getElementById('hud-room'),
       board: doc.getElementById('scoreboard-rows'),
@@ -46,24 +46,25 @@ export class Hud {
   }
 
   /**
-   * update shows state: {players (newest snapshot's), selfId, tick, rttMs, bytesPerSecond}.
+   * update shows state: {scores (the newest scores message, or null), self (your player in
+   * the newest snapshot, or undefined), tick, rttMs, serverRttMs, bytesPerSecond}.
    */
   update(state, now) {
     if (now - this.last < UPDATE_MS) return;
     this.last = now;
-    const { players, selfId } = state;
-    const self = players.find((p) => p.id === selfId);
-    setText(this.el.players, String(players.length));
+    const { scores, self } = state;
+    setText(this.el.players, scores ? String(scores.players) : '–');
     setText(this.el.score, self ? `${self.kills} / ${self.deaths}` : '–');
     setText(this.el.tick, String(state.tick ?? '–'));
     setText(this.el.rtt, state.rttMs == null ? '–' : `${Math.round(state.rttMs)} ms`);
+    setText(this.el.serverRtt, state.serverRttMs == null ? '–' : `${Math.round(state.serverRttMs)} ms`);
     setText(this.el.rate, formatRate(state.bytesPerSecond));
 
     const dead = self && !self.alive;
     this.el.notice.hidden = !dead;
     if (dead) setText(this.el.notice, 'You were eliminated. Respawning…');
 
-    this.drawBoard(scoreboardRows(players, selfId));
+    this.drawBoard(scoreboardRows(scores ? scores.top : [], self));
   }
 
   /** setRoom shows the id of the room the player is in. */
@@ -79,7 +80,7 @@ export class Hud {
     for (const r of rows) {
       const tr = this.doc.createElement('tr');
       if (r.self) tr.className = 'self';
-      for (const v of [r.rank, r.player.name, r.player.kills, r.player.deaths]) {
+      for (const v of [r.rank ?? '–', r.player.name, r.player.kills, r.player.deaths]) {
         const td = this.doc.createElement('td');
         td.textContent = String(v);
         tr.append(td);

@@ -1,7 +1,9 @@
 // Interpolation of other players: the client draws them a little in the past, between the two
 // snapshots around (now − INTERPOLATION_DELAY_MS), so that they move smoothly even though
 // snapshots arrive in steps and with jitter. Pure (times are arguments), so Node tests import
-// it. The player's own entity is not drawn from here: prediction will replace it later.
+// it. The player's own entity is not drawn from here: prediction.js places it. With protocol 2
+// players come into view and leave it (interest management): one new in a snapshot is shown
+// as it is there, one gone from it is not shown, so nobody slides in from a stale position.
 
 /**
  * How far in the past others are drawn, in ms: about two snapshot intervals at 30 Hz plus
@@ -163,8 +165,9 @@ export class SnapshotBuffer {
   }
 
   /**
-   * sample is the arena as drawn at local time now: {players, bullets, tick} at
-   * now − delay, or null before the first snapshot.
+   * sample is the arena as drawn at local time now: {players, bullets, tick, underrun} at
+   * now − delay, or null before the first snapshot. underrun: the time is past the newest
+   * snapshot, so the buffer ran dry and players stand at their newest positions.
    */
   sample(now, delay = INTERPOLATION_DELAY_MS) {
     const time = now - delay;
@@ -175,6 +178,7 @@ export class SnapshotBuffer {
       players: interpolatePlayers(a.snapshot, b.snapshot, t, this.teleportDistance),
       bullets: extrapolateBullets(a, b, time),
       tick: lerp(a.tick, b.tick, t),
+      underrun: time > this.entries[this.entries.length - 1].time,
     };
   }
 }

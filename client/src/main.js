@@ -13,6 +13,7 @@ import { Renderer } from './render.js';
 import { Camera, viewScale, zoomBy } from './camera.js';
 import { isWallAt } from './map.js';
 import { Hud } from './hud.js';
+import { DebugOverlay, isDebugToggle } from './debug.js';
 import { generateName } from './names.js';
 import { closeInfo, reconnectAdvice } from './protocol.js';
 
@@ -28,6 +29,7 @@ const renderer = new Renderer(canvas);
 const camera = new Camera();
 const hud = new Hud();
 const banner = new Banner($('banner'));
+const debugOverlay = new DebugOverlay($('debug'));
 const lobby = new Lobby(document, { onPlay: play, loadRooms: () => fetchRooms() });
 
 // Where the page was asked to go: /?room=ID, /?create=1, or quick play.
@@ -56,7 +58,8 @@ function storeName(name) {
 }
 
 function aim() {
-  const self = game?.shown?.self();
+  // From your player where it is drawn (predicted), as the player sees it.
+  const self = drawn.find((p) => p.id === game?.playerId) ?? game?.shown?.self();
   if (!self || !input.mouse) return null;
   const target = camera.screenToWorld(input.mouse.x, input.mouse.y);
   return aimAngle(self.x, self.y, target.x, target.y);
@@ -172,6 +175,12 @@ copyButton.addEventListener('click', async () => {
   if (ok) banner.flash('Link copied: anyone who opens it joins this room', 'ok', performance.now());
   else banner.flash('Could not copy: the address bar has the link to this room', 'warn', performance.now(), LONG_FLASH_MS);
 });
+addEventListener('keydown', (e) => {
+  if (!isDebugToggle(e.code) || e.repeat) return;
+  if (e.target instanceof HTMLElement && e.target.tagName === 'INPUT') return;
+  e.preventDefault(); // F3 would open the browser's find bar
+  debugOverlay.toggle();
+});
 canvas.addEventListener('wheel', (e) => {
   e.preventDefault();
   zoom = zoomBy(zoom, e.deltaMode === 0 ? e.deltaY : e.deltaY * 40); // lines → pixels
@@ -204,13 +213,15 @@ function frame() {
     const s = game.session;
     const snap = s.lastSnapshot;
     hud.update({
-      players: snap ? snap.players : [],
-      selfId: s.welcome.playerId,
+      scores: s.scores,
+      self: s.self(),
       tick: snap ? snap.tick : null,
       rttMs: s.rttMs,
+      serverRttMs: s.serverRttMs,
       bytesPerSecond: s.bytesPerSecond(now),
     }, now);
   }
+  debugOverlay.update(game?.session?.welcome ? game.session.debug(now) : null, now);
   banner.update(game, now);
   if (game?.state === GameState.RECONNECTING && game.playerId === null) lobby.setStatus(retryText(game, now));
 }
@@ -239,6 +250,17 @@ window.tickwire = {
   get lastCloseCode() { return game?.lastClose?.code ?? null; }, // the newest, of any try
   get bytesPerSecond() { return game?.session ? game.session.bytesPerSecond() : 0; },
   get rttMs() { return game?.session?.rttMs ?? null; },
+  get serverRttMs() { return game?.session?.serverRttMs ?? null; },
+  get protocol() { return game?.session?.conn?.ws?.protocol ?? null; }, // as negotiated
+  get resyncs() { return game?.session?.resyncs ?? 0; }, // snapshots discarded on this connection
+  get scores() { return game?.session?.scores ?? null; },
+  get debug() { return game?.session?.welcome ? game.session.debug() : null; },
+  get debugShown() { return debugOverlay.shown; },
+  // Prediction: correction sizes in world units (CSS px at scale 1), newest last, and summaries.
+  get corrections() { return game?.session?.predictor?.sizes.slice() ?? []; },
+  get predictionStats() { return game?.session?.predictor?.stats() ?? null; },
+  get frames() { return game?.session?.frames ?? 0; },
+  get underruns() { return game?.session?.underruns ?? 0; },
 };
 
 const params = new URLSearchParams(location.search);

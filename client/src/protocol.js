@@ -1,10 +1,11 @@
-// The Tickwire wire protocol, version 1: the browser's mirror of netcode/protocol.go,
+// The Tickwire wire protocol, version 2: the browser's mirror of netcode/protocol.go,
 // netcode/close.go and netcode/codec.go. netcode/PROTOCOL.md is the contract; change the
 // three together.
 //
 // Pure: no DOM, so Node tests import it as it is.
 
 import { Encoder, Decoder } from '@msgpack/msgpack';
+import { decodeDelta, DeltaError } from './delta.js';
 
 // One encoder and one decoder for the page, reused: the functions that make a new one per
 // call allocate a 2 kB buffer each time. encode() returns a copy the caller owns.
@@ -13,8 +14,11 @@ const decoder = new Decoder();
 const encode = (v) => encoder.encode(v);
 const decode = (bytes) => decoder.decode(bytes);
 
-/** The WebSocket subprotocol the client offers; its number is the protocol version. */
-export const PROTOCOL = 'tickwire.v1';
+/**
+ * The WebSocket subprotocol the client offers, the only one: its number is the protocol
+ * version. Version 2 snapshots are deltas over what the player can see (delta.js).
+ */
+export const PROTOCOL = 'tickwire.v2';
 
 /** The largest frame the server reads from a client, in bytes. */
 export const READ_LIMIT = 1024;
@@ -31,6 +35,7 @@ export const MsgType = Object.freeze({
   PING: 5, // client → server
   PONG: 6, // server → client
   LEAVE: 7, // both ways
+  SCORES: 8, // server → client: the room's leaders, once a second
 });
 
 /** Bit flags of an input's buttons. Any other bit closes the connection with 1007. */
@@ -242,55 +247,49 @@ function decodeWelcome(m) {
   return w;
 }
 
-function decodePlayer(v, i) {
-  const what = `snapshot player ${i}`;
-  const a = arrayOf(what, v, 10);
-  const flags = uint(`${what} flags`, a[7]);
-  return {
-    id: uint(`${what} id`, a[0]),
-    x: num(`${what} x`, a[1]),
-    y: num(`${what} y`, a[2]),
-    aim: num(`${what} aim`, a[3]),
-    health: uint(`${what} health`, a[4]),
-    kills: uint(`${what} kills`, a[5]),
-    deaths: uint(`${what} deaths`, a[6]),
-    flags,
-    alive: (flags & PlayerFlags.ALIVE) !== 0,
-    hue: uint(`${what} hue`, a[8], 359),
-    name: str(`${what} name`, a[9]),
-  };
-}
-
-function decodeBullet(v, i) {
-  const what = `snapshot bullet ${i}`;
-  const a = arrayOf(what, v, 6);
-  return {
-    id: uint(`${what} id`, a[0]),
-    owner: uint(`${what} owner`, a[1]),
-    x: num(`${what} x`, a[2]),
-    y: num(`${what} y`, a[3]),
-    vx: num(`${what} vx`, a[4]),
-    vy: num(`${what} vy`, a[5]),
-  };
-}
-
+/**
+ * decodeSnapshot reads a protocol 2 snapshot, [4, tick, lastSeq, baseTick, players, bullets,
+ * removed, checksum], into delta.js's form: quantized, and still to be applied to its baseline.
+ */
 function decodeSnapshot(m) {
-  arrayOf('snapshot', m, 5);
+  arrayOf('snapshot', m, 8);
+  try {
+    return { type: MsgType.SNAPSHOT, ...decodeDelta(m) };
+  } catch (err) {
+    if (err instanceof DeltaError) fail(`snapshot: ${err.message}`);
+    throw err;
+  }
+}
+
+function decodeScoreEntry(v, i) {
+  const what = `scores entry ${i}`;
+  const a = arrayOf(what, v, 5);
   return {
-    type: MsgType.SNAPSHOT,
-    tick: uint('snapshot tick', m[1]),
-    lastSeq: uint('snapshot lastSeq', m[2]),
-    players: arrayOf('snapshot players', m[3]).map(decodePlayer),
-    bullets: arrayOf('snapshot bullets', m[4]).map(decodeBullet),
+    id: uint(`${what} id`, a[0]),
+    name: str(`${what} name`, a[1]),
+    hue: uint(`${what} hue`, a[2], 359),
+    kills: uint(`${what} kills`, a[3]),
+    deaths: uint(`${what} deaths`, a[4]),
+  };
+}
+
+/** decodeScores: [8, players, top], top being [id, name, hue, kills, deaths], leaders first. */
+function decodeScores(m) {
+  arrayOf('scores', m, 3);
+  return {
+    type: MsgType.SCORES,
+    players: uint('scores players', m[1]),
+    top: arrayOf('scores top', m[2]).map(decodeScoreEntry),
   };
 }
 
 function decodePong(m) {
-  arrayOf('pong', m, 3);
+  arrayOf('pong', m, 4);
   return {
     type: MsgType.PONG,
     clientTime: num('pong clientTime', m[1]),
     serverTick: uint('pong serverTick', m[2]),
+    serverRTT: num('pong serverRTT', m[3]), // ms, the server's smoothed measure; 0 before its first
   };
 }
 
@@ -305,7 +304,8 @@ function decodeServerLeave(m) {
 
 /**
  * decodeServerMessage decodes one server frame (ArrayBuffer or byte view) into a plain object
- * whose `type` is a MsgType: welcome, snapshot, pong or leave. Anything else throws a
+ * whose `type` is a MsgType: welcome, snapshot (a delta, to apply with delta.js's Applier),
+ * pong, leave or scores. Anything else throws a
  * ProtocolError.
  */
 export function decodeServerMessage(bytes) {
@@ -322,6 +322,7 @@ export function decodeServerMessage(bytes) {
     case MsgType.SNAPSHOT: return decodeSnapshot(m);
     case MsgType.PONG: return decodePong(m);
     case MsgType.LEAVE: return decodeServerLeave(m);
+    case MsgType.SCORES: return decodeScores(m);
     case MsgType.JOIN:
     case MsgType.INPUT:
     case MsgType.PING:

@@ -1,12 +1,20 @@
 // One game session: a connection and what it has learnt. It sends an input every tick and a
-// ping twice a second from the welcome until the close, keeps the snapshots for
-// interpolation, and measures round-trip time and bytes received. It draws nothing.
+// ping twice a second from the welcome until the close, applies the protocol 2 snapshots to
+// their baselines (replica.js) and keeps them for interpolation, predicts your own player
+// (prediction.js), and measures round-trip time, bytes received and how smoothly it all ran.
+// It draws nothing.
 
 import { Connection } from './connection.js';
 import { MsgType, Buttons, encodeInput, encodePing } from './protocol.js';
 import { makeTileMap } from './map.js';
-import { SnapshotBuffer } from './interpolation.js';
+import { SnapshotBuffer, INTERPOLATION_DELAY_MS } from './interpolation.js';
 import { RateMeter } from './stats.js';
+import { Replica } from './replica.js';
+import { makeArena } from './movement.js';
+import { Predictor } from './prediction.js';
+
+/** Round-trip samples kept for the jitter estimate. */
+const RTT_SAMPLES = 16;
 
 /** How often to measure the round-trip time, in ms (the server allows a few per second). */
 export const PING_INTERVAL_MS = 500;
@@ -16,7 +24,8 @@ export class Session {
    * opts: {url, name, token (an earlier welcome's, to take that player over again; '' for a
    * new player), input (an Input), aim() → radians or null, onWelcome(session),
    * onClose(session), now() → ms}. Every session starts afresh: inputs are numbered from 1,
-   * the ack and the snapshot buffer start empty (PROTOCOL.md, "Reconnecting").
+   * the ack, the applied states and the snapshot buffer start empty (PROTOCOL.md,
+   * "Reconnecting"), so the first snapshot is a full one.
    */
   constructor({ url, name, token = '', input, aim, onWelcome, onClose, now = () => performance.now() }) {
     this.input = input;
@@ -28,10 +37,18 @@ export class Session {
     this.welcome = null; // the decoded welcome
     this.tileMap = null;
     this.buffer = null; // SnapshotBuffer, from the welcome on
+    this.replica = null; // Replica: applied states and the ack, from the welcome on
+    this.predictor = null; // Predictor of your own player, from the welcome on
+    this.scores = null; // the newest scores message: {players, top}
     this.seq = 0; // seq of the last input sent
     this.lastAim = 0;
     this.rttMs = null; // from the newest pong
+    this.rtts = []; // the newest RTT_SAMPLES round trips, for the jitter
+    this.serverRttMs = null; // the server's own measure, from the newest pong
     this.serverTick = 0; // from the newest pong
+    this.pingClockMs = null; // local time of server tick 0, by the newest pong (NTP-style)
+    this.frames = 0; // frames drawn (view calls)
+    this.underruns = 0; // of which the interpolation buffer had run dry
     this.bytes = new RateMeter(1000);
     this.close = null; // {code, reason, meaning...} once closed
     this.timers = [];
@@ -70,20 +87,86 @@ export class Session {
         this.welcome = msg;
         this.tileMap = makeTileMap(msg.map);
         this.buffer = new SnapshotBuffer(msg.tickRate, { teleportDistance: Math.max(100, 4 * msg.rules.playerRadius) });
+        this.replica = new Replica(msg.tickRate);
+        this.predictor = new Predictor(makeArena(msg.map), msg.rules, msg.tickRate);
         this.start(msg.tickRate);
         this.onWelcome?.(this);
         return undefined;
       case MsgType.SNAPSHOT:
         if (!this.welcome) return this.conn.fail('a snapshot before the welcome');
-        this.buffer.push(msg, at);
+        return this.applySnapshot(msg, at);
+      case MsgType.SCORES:
+        this.scores = msg;
         return undefined;
       case MsgType.PONG:
-        if (msg.clientTime <= at) this.rttMs = at - msg.clientTime;
+        if (msg.clientTime <= at) {
+          this.rttMs = at - msg.clientTime;
+          this.rtts.push(this.rttMs);
+          if (this.rtts.length > RTT_SAMPLES) this.rtts.shift();
+          this.pingClockMs = at - this.rttMs / 2 - msg.serverTick * (1000 / (this.welcome?.tickRate ?? 30));
+        }
+        // 0 until the server has its first sample: not a measure yet.
+        if (msg.serverRTT > 0) this.serverRttMs = msg.serverRTT;
         this.serverTick = msg.serverTick;
         return undefined;
       default:
         return undefined; // leave: the connection keeps it for the close that follows
     }
+  }
+
+  /**
+   * applySnapshot applies a snapshot to its baseline. One that cannot be applied (no
+   * baseline, checksum mismatch) is not drawn: the ack drops to 0 and the server sends a full
+   * one. One that breaks the protocol closes the connection (4400).
+   */
+  applySnapshot(msg, at) {
+    let state;
+    try {
+      state = this.replica.receive(msg);
+    } catch (err) {
+      return this.conn.fail(err.message);
+    }
+    if (!state || !this.buffer.push(state, at)) return undefined;
+    const self = state.players.find((p) => p.id === this.welcome.playerId);
+    if (self) this.predictor.reconcile(self, state.lastSeq, at);
+    return undefined;
+  }
+
+  /** resyncs: snapshots discarded on this connection (no baseline, checksum). */
+  get resyncs() {
+    return this.replica ? this.replica.resyncs : 0;
+  }
+
+  /** jitterMs: the mean difference between consecutive round trips, or null. */
+  get jitterMs() {
+    if (this.rtts.length < 2) return null;
+    let sum = 0;
+    for (let i = 1; i < this.rtts.length; i++) sum += Math.abs(this.rtts[i] - this.rtts[i - 1]);
+    return sum / (this.rtts.length - 1);
+  }
+
+  /**
+   * debug is what the debug overlay shows: measures of the connection, the clock, the
+   * interpolation and the prediction.
+   */
+  debug(now = this.now()) {
+    const snapClock = this.buffer?.clock.offset;
+    return {
+      rttMs: this.rttMs,
+      serverRttMs: this.serverRttMs,
+      jitterMs: this.jitterMs,
+      // Where the snapshots' tick clock puts server tick 0, against the pongs' estimate: how
+      // much later than half a round trip snapshots arrive.
+      clockOffsetMs: snapClock === undefined || this.pingClockMs === null ? null : snapClock - this.pingClockMs,
+      interpolationDelayMs: INTERPOLATION_DELAY_MS,
+      prediction: this.predictor ? this.predictor.stats() : null,
+      pendingInputs: this.predictor ? this.predictor.pending.length : 0,
+      frames: this.frames,
+      underruns: this.underruns,
+      bytesPerSecond: this.bytesPerSecond(now),
+      resyncs: this.resyncs,
+      ack: this.replica ? this.replica.ack : 0,
+    };
   }
 
   start(tickRate) {
@@ -101,16 +184,16 @@ export class Session {
     const move = this.input.move();
     const aim = this.aim?.();
     if (aim != null && Number.isFinite(aim)) this.lastAim = aim;
-    const newest = this.lastSnapshot;
     this.seq++;
-    this.conn.send(encodeInput({
+    const sent = this.conn.send(encodeInput({
       seq: this.seq,
-      ack: newest ? newest.tick : 0,
+      ack: this.replica.ack,
       moveX: move.x,
       moveY: move.y,
       aim: this.lastAim,
       buttons: this.input.firing() ? Buttons.FIRE : 0,
     }));
+    if (sent) this.predictor.input(this.seq, move.x, move.y, this.now());
   }
 
   sendPing() {
@@ -136,17 +219,28 @@ export class Session {
   }
 
   /**
-   * view is what to draw at local time now: others interpolated, yourself as the server
-   * last said (prediction will take over here), bullets extrapolated.
+   * view is what to draw at local time now: others interpolated, yourself where prediction
+   * puts you (moving on along the direction held now), bullets extrapolated. One call per
+   * frame: it counts frames and buffer underruns.
    */
   view(now) {
     if (!this.buffer) return null;
     const sample = this.buffer.sample(now);
     if (!sample) return null;
+    if (this.connected) {
+      this.frames++;
+      if (sample.underrun) this.underruns++;
+    }
     const id = this.welcome.playerId;
     const players = sample.players.filter((p) => p.id !== id);
-    const self = this.self();
-    if (self) players.push({ ...self });
+    let self = this.self();
+    if (self) {
+      const move = this.connected ? this.input.move() : { x: 0, y: 0 };
+      const at = this.predictor.drawn(now, move.x, move.y);
+      self = { ...self, ...(at ?? {}) };
+      if (this.connected) self.aim = this.lastAim;
+      players.push(self);
+    }
     return { players, bullets: sample.bullets, self };
   }
 }

@@ -160,7 +160,9 @@ describe('SnapshotBuffer', () => {
     const s = buf.sample(1e6);
     assert.equal(s.players[0].x, 12);
     assert.equal(s.tick, 4);
+    assert.equal(s.underrun, true);
     assert.equal(buf.sample(0).players[0].x, 0); // and to the oldest before its start
+    assert.equal(buf.sample(0).underrun, false);
   });
 
   test('refuses stale snapshots and keeps a bounded buffer', () => {
@@ -185,6 +187,16 @@ describe('SnapshotBuffer', () => {
       if (prev > -Infinity) assert.ok(x - prev <= 10 * 4 / ms + 1e-6, `jump at ${now}: ${prev} → ${x}`);
       prev = x;
     }
+  });
+
+  test('interest: a player who leaves the view and comes back elsewhere is not slid across', () => {
+    const buf = new SnapshotBuffer(30);
+    buf.push(snap(0, [player(1, 0, 0), player(2, 100, 0)]), 1000);
+    buf.push(snap(1, [player(1, 3, 0)]), 1000 + ms); // 2 out of view
+    buf.push(snap(2, [player(1, 6, 0), player(2, 40, 0)]), 1000 + 2 * ms); // back, 60 units away
+    const at = (tick) => buf.sample(1000 + tick * ms + INTERPOLATION_DELAY_MS).players.map((p) => [p.id, Math.round(p.x * 1e6) / 1e6]);
+    assert.deepEqual(at(0.5), [[1, 1.5]]);
+    assert.deepEqual(at(1.5), [[1, 4.5], [2, 40]]);
   });
 
   test('empty buffer samples nothing', () => {

@@ -13,14 +13,18 @@ const MAP = ['Courtyard', 40, 3, 2, '.#.S..', 1280, 800];
 const RULES = [16, 4, 100, 220];
 const TOKEN = '6f1c2d4e-8a9b-4c3d-9e1f-0a1b2c3d4e5f';
 const welcome = () => [2, 7, 30, 15, MAP.slice(), RULES.slice(), 'k3x9m2qa', TOKEN];
-const player = () => [3, 120.5, 64.25, 1.5, 80, 2, 1, 1, 137, 'Alice'];
-const bullet = () => [9, 3, 10.5, 20.25, 800, -0.5];
-const snapshot = () => [4, 1234, 56, [player()], [bullet()]];
+// A full protocol 2 snapshot: player 3 entering (mask 128, quantized x, y, aim, flags,
+// health, kills, deaths, hue, name), bullet 9 entering (gap, owner, x, y, vx, vy), nothing
+// removed, and a checksum (not checked while decoding: the Applier checks it).
+const player = () => [3, 128, 482, 257, 61, 1, 80, 2, 1, 137, 'Alice'];
+const bullet = () => [9, 3, 42, 81, 3200, -2];
+const snapshot = () => [4, 1234, 56, 0, player(), bullet(), [], 4321];
+const scores = () => [8, 12, [[3, 'Alice', 137, 5, 1], [7, 'Bob', 20, 2, 4]]];
 
 describe('constants', () => {
   test('mirror netcode/protocol.go and close.go', () => {
-    assert.equal(PROTOCOL, 'tickwire.v1');
-    assert.deepEqual({ ...MsgType }, { JOIN: 1, WELCOME: 2, INPUT: 3, SNAPSHOT: 4, PING: 5, PONG: 6, LEAVE: 7 });
+    assert.equal(PROTOCOL, 'tickwire.v2');
+    assert.deepEqual({ ...MsgType }, { JOIN: 1, WELCOME: 2, INPUT: 3, SNAPSHOT: 4, PING: 5, PONG: 6, LEAVE: 7, SCORES: 8 });
     assert.equal(Buttons.FIRE, 1);
     assert.deepEqual(Object.keys(CLOSE_CODES).map(Number),
       [1000, 1001, 1003, 1005, 1006, 1007, 1008, 1009, 1011, 1013, 4000, 4001, 4002, 4003, 4400]);
@@ -120,57 +124,69 @@ describe('decode', () => {
     });
   });
 
-  test('snapshot', () => {
+  test('snapshot: a protocol 2 delta, quantized, for the Applier', () => {
     const m = decodeServerMessage(encode(snapshot()));
-    assert.equal(m.type, MsgType.SNAPSHOT);
-    assert.equal(m.tick, 1234);
-    assert.equal(m.lastSeq, 56);
-    assert.deepEqual(m.players, [{
-      id: 3, x: 120.5, y: 64.25, aim: 1.5, health: 80, kills: 2, deaths: 1,
-      flags: 1, alive: true, hue: 137, name: 'Alice',
-    }]);
-    assert.deepEqual(m.bullets, [{ id: 9, owner: 3, x: 10.5, y: 20.25, vx: 800, vy: -0.5 }]);
+    assert.deepEqual(m, {
+      type: MsgType.SNAPSHOT,
+      tick: 1234,
+      lastSeq: 56,
+      baseTick: 0,
+      players: [{
+        id: 3, mask: 128, x: 482, y: 257, aim: 61, flags: 1, health: 80, kills: 2, deaths: 1, hue: 137, name: 'Alice',
+      }],
+      bullets: [{ id: 9, owner: 3, x: 42, y: 81, vx: 3200, vy: -2, tick: 1234 }],
+      removed: [],
+      checksum: 4321,
+    });
   });
 
-  test('snapshot with float32 positions, as the Go server writes them', () => {
-    // [4, 1, 0, [[1, f32 1.5, f32 -2.25, f32 0, 0, 0, 0, 0, 0, ""]], []]
-    const f32 = (v) => { const b = new DataView(new ArrayBuffer(4)); b.setFloat32(0, v); return [0xca, ...new Uint8Array(b.buffer)]; };
-    const frame = bytes(0x95, 0x04, 0x01, 0x00, 0x91,
-      0x9a, 0x01, ...f32(1.5), ...f32(-2.25), ...f32(0), 0x00, 0x00, 0x00, 0x00, 0x00, 0xa0,
-      0x90);
-    const m = decodeServerMessage(frame);
-    assert.deepEqual([m.players[0].x, m.players[0].y, m.players[0].alive], [1.5, -2.25, false]);
-    assert.deepEqual(m.bullets, []);
+  test('snapshot: a delta entry carries only what changed', () => {
+    // Player 3: x +4, health 60; player 5 (gap 2): aim 10. Bullet 9 and player 8 removed.
+    const m = decodeServerMessage(encode([4, 1240, 60, 1234, [3, 1 | 16, 4, 60, 2, 4, 10], [], [8, 1], 7]));
+    assert.deepEqual(m.players, [{ id: 3, mask: 17, x: 4, health: 60 }, { id: 5, mask: 4, aim: 10 }]);
+    assert.deepEqual(m.removed, [8, 9]);
+    assert.equal(m.baseTick, 1234);
   });
 
   test('accepts an ArrayBuffer, as a WebSocket delivers it', () => {
-    const b = encode([6, 99.5, 300]);
+    const b = encode([6, 99.5, 300, 12.5]);
     const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-    assert.deepEqual(decodeServerMessage(ab), { type: MsgType.PONG, clientTime: 99.5, serverTick: 300 });
+    assert.deepEqual(decodeServerMessage(ab), { type: MsgType.PONG, clientTime: 99.5, serverTick: 300, serverRTT: 12.5 });
   });
 
-  test('pong and leave', () => {
-    assert.deepEqual(decodeServerMessage(encode([6, 12.25, 77])), { type: MsgType.PONG, clientTime: 12.25, serverTick: 77 });
+  test('pong, leave and scores', () => {
+    assert.deepEqual(decodeServerMessage(encode([6, 12.25, 77, 0])),
+      { type: MsgType.PONG, clientTime: 12.25, serverTick: 77, serverRTT: 0 });
     assert.deepEqual(decodeServerMessage(encode([7, 1001, 'server shutting down'])),
       { type: MsgType.LEAVE, code: 1001, reason: 'server shutting down' });
+    assert.deepEqual(decodeServerMessage(encode(scores())), {
+      type: MsgType.SCORES,
+      players: 12,
+      top: [
+        { id: 3, name: 'Alice', hue: 137, kills: 5, deaths: 1 },
+        { id: 7, name: 'Bob', hue: 20, kills: 2, deaths: 4 },
+      ],
+    });
+    assert.deepEqual(decodeServerMessage(encode([8, 0, []])), { type: MsgType.SCORES, players: 0, top: [] });
   });
 
   // Each case is a message that breaks PROTOCOL.md in one way, and the reason it must give.
   const malformed = {
     'not msgpack': [bytes(0xc1), /undecodable/],
     'truncated': [encode(snapshot()).slice(0, 20), /undecodable/],
-    'trailing bytes': [bytes(...encode([6, 1, 2]), 0x00), /undecodable.*Extra/],
+    'trailing bytes': [bytes(...encode([6, 1, 2, 0]), 0x00), /undecodable.*Extra/],
     'not an array': [encode({ type: 6 }), /not a non-empty array/],
     'empty array': [encode([]), /not a non-empty array/],
     'type not an integer': [encode(['6', 1, 2]), /message type: want an integer/],
     'type is a float': [encode([6.5, 1, 2]), /message type: want an integer/],
     'unknown type': [encode([42, 1]), /unknown message type 42/],
     'client-only type': [encode([1, 'Mallory']), /sent by clients/],
-    'pong arity': [encode([6, 1]), /pong: 2 elements, want 3/],
-    'pong extra field': [encode([6, 1, 2, 3]), /pong: 4 elements, want 3/],
-    'pong time is a string': [encode([6, '1', 2]), /pong clientTime: want a number/],
-    'pong tick negative': [encode([6, 1, -2]), /pong serverTick: out of range/],
-    'pong time nil': [encode([6, null, 2]), /pong clientTime: want a number/],
+    'pong arity': [encode([6, 1, 2]), /pong: 3 elements, want 4/],
+    'pong extra field': [encode([6, 1, 2, 3, 4]), /pong: 5 elements, want 4/],
+    'pong time is a string': [encode([6, '1', 2, 0]), /pong clientTime: want a number/],
+    'pong tick negative': [encode([6, 1, -2, 0]), /pong serverTick: out of range/],
+    'pong time nil': [encode([6, null, 2, 0]), /pong clientTime: want a number/],
+    'pong server RTT not a number': [encode([6, 1, 2, 'x']), /pong serverRTT: want a number/],
     'leave reason not a string': [encode([7, 1001, 5]), /leave reason: want a string/],
     'leave code fractional': [encode([7, 1001.5, 'x']), /leave code: want an integer/],
     'welcome arity': [encode(welcome().slice(0, 5)), /welcome: 5 elements, want 8/],
@@ -182,19 +198,22 @@ describe('decode', () => {
     'welcome map name binary': [encode(Object.assign(welcome(), { 4: Object.assign(MAP.slice(), { 0: new Uint8Array([65]) }) })), /map name: want a string/],
     'welcome token not a string': [encode(Object.assign(welcome(), { 7: 42 })), /welcome token: want a string/],
     'welcome rules arity': [encode(Object.assign(welcome(), { 5: [16, 4, 100] })), /welcome rules: 3 elements, want 4/],
-    'snapshot arity': [encode([4, 1, 0, []]), /snapshot: 4 elements, want 5/],
-    'snapshot tick above uint32': [encode([4, 2 ** 32, 0, [], []]), /snapshot tick: out of range/],
-    'snapshot players not an array': [encode([4, 1, 0, {}, []]), /snapshot players: not an array/],
-    'player arity': [encode([4, 1, 0, [player().slice(0, 9)], []]), /snapshot player 0: 9 elements, want 10/],
-    'player x is a string': [encode([4, 1, 0, [Object.assign(player(), { 1: '120' })], []]), /player 0 x: want a number/],
-    'player x is nil': [encode([4, 1, 0, [Object.assign(player(), { 1: null })], []]), /player 0 x: want a number/],
-    'player health fractional': [encode([4, 1, 0, [Object.assign(player(), { 4: 99.5 })], []]), /player 0 health: want an integer/],
-    'player hue out of range': [encode([4, 1, 0, [Object.assign(player(), { 8: 360 })], []]), /player 0 hue: out of range/],
-    'player name not a string': [encode([4, 1, 0, [Object.assign(player(), { 9: 7 })], []]), /player 0 name: want a string/],
-    'bullet arity': [encode([4, 1, 0, [], [bullet().slice(0, 5)]]), /snapshot bullet 0: 5 elements, want 6/],
-    'bullet velocity not a number': [encode([4, 1, 0, [], [Object.assign(bullet(), { 4: true })]]), /bullet 0 vx: want a number/],
-    'NaN float': [encode([6, NaN, 2]), /pong clientTime: not finite/],
-    'infinite float': [encode([4, 1, 0, [Object.assign(player(), { 2: Infinity })], []]), /player 0 y: not finite/],
+    'a protocol 1 snapshot': [encode([4, 1, 0, [], []]), /snapshot: 5 elements, want 8/],
+    'snapshot tick above uint32': [encode([4, 2 ** 32, 0, 0, [], [], [], 0]), /snapshot: delta: tick: out of range/],
+    'snapshot players not an array': [encode([4, 1, 0, 0, {}, [], [], 0]), /snapshot: delta: snapshot: entries must be arrays/],
+    'player entry truncated': [encode([4, 1, 0, 0, player().slice(0, 9), [], [], 0]), /player 3: hue missing/],
+    'player x is a float': [encode([4, 1, 0, 0, Object.assign(player(), { 2: 120.5 }), [], [], 0]), /x: want an integer/],
+    'player x is nil': [encode([4, 1, 0, 0, Object.assign(player(), { 2: null }), [], [], 0]), /x: want an integer/],
+    'player hue out of range': [encode([4, 1, 0, 0, Object.assign(player(), { 9: 360 }), [], [], 0]), /hue: out of range/],
+    'player name not a string': [encode([4, 1, 0, 0, Object.assign(player(), { 10: 7 }), [], [], 0]), /name: want a string/],
+    'player mask zero': [encode([4, 1, 0, 0, [3, 0], [], [], 0]), /player 3: mask 0/],
+    'bullets not in sixes': [encode([4, 1, 0, 0, [], bullet().slice(0, 5), [], 0]), /snapshot: delta/],
+    'checksum above 16 bits': [encode([4, 1, 0, 0, [], [], [], 70000]), /checksum: out of range/],
+    'scores arity': [encode([8, 1]), /scores: 2 elements, want 3/],
+    'scores entry arity': [encode([8, 1, [[3, 'Alice', 137, 5]]]), /scores entry 0: 4 elements, want 5/],
+    'scores hue out of range': [encode([8, 1, [[3, 'Alice', 360, 5, 1]]]), /scores entry 0 hue: out of range/],
+    'NaN float': [encode([6, NaN, 2, 0]), /pong clientTime: not finite/],
+    'infinite float': [encode([6, 1, 2, Infinity]), /pong serverRTT: not finite/],
   };
   for (const [name, [frame, reason]] of Object.entries(malformed)) {
     test(`rejects: ${name}`, () => {

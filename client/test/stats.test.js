@@ -39,8 +39,15 @@ test('scoreboard ranks by kills, then fewer deaths, then id', () => {
 
 test('scoreboard keeps your row when you are not in the top rows', () => {
   const players = [p(1, 9, 0), p(2, 8, 0), p(3, 7, 0), p(4, 0, 3)];
-  const rows = scoreboardRows(players, 4, 2);
+  const rows = scoreboardRows(players, p(4, 0, 3), 2);
   assert.deepEqual(rows.map((r) => [r.rank, r.player.id, r.self]), [[1, 1, false], [2, 2, false], [4, 4, true]]);
-  const top = scoreboardRows(players, 2, 2);
+  const top = scoreboardRows(players, p(2, 8, 0), 2);
   assert.deepEqual(top.map((r) => [r.rank, r.self]), [[1, false], [2, true]]);
+});
+
+test('scoreboard: your row when the leaders of the scores message leave you out', () => {
+  const leaders = [p(1, 9, 0), p(2, 8, 0)];
+  const rows = scoreboardRows(leaders, p(7, 0, 1), 8);
+  assert.deepEqual(rows.map((r) => [r.rank, r.player.id, r.self]), [[1, 1, false], [2, 2, false], [null, 7, true]]);
+  assert.deepEqual(scoreboardRows([], undefined).length, 0);
 });
