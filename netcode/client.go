@@ -123,7 +123,7 @@ func (c *Client) Next() (*ServerMessage, error) {
 		if err := c.dec.Decode(b, &c.msg); err != nil {
 			return nil, err
 		}
-		if c.msg.Type != MsgSnapshot || !c.msg.IsDelta {
+		if c.msg.Type != MsgSnapshot {
 			return &c.msg, nil
 		}
 		view, err := c.applier.Apply(&c.msg.Delta)

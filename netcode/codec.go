@@ -295,7 +295,6 @@ func (w *writer) header(t MsgType, fields int) {
 func (w *writer) uint(n uint64)     { _ = w.e.EncodeUint(n) }
 func (w *writer) int(n int64)       { _ = w.e.EncodeInt(n) }
 func (w *writer) f64(f float64)     { _ = w.e.EncodeFloat64(f) }
-func (w *writer) f32(f float32)     { _ = w.e.EncodeFloat32(f) }
 func (w *writer) str(s string)      { _ = w.e.EncodeString(s) }
 func (w *writer) array(n int)       { _ = w.e.EncodeArrayLen(n) }
 func (w *writer) bytesCopy() []byte { return bytes.Clone(w.buf.Bytes()) }
@@ -419,43 +418,4 @@ func (e *Encoder) Scores(sc *Scores) []byte {
 		w.uint(uint64(max(t.Deaths, 0)))
 	}
 	return w.bytesCopy()
-}
-
-// Snapshot encodes a whole snapshot. The server's hot path uses SnapshotEncoder instead.
-func (e *Encoder) Snapshot(s *Snapshot) []byte {
-	w := e.w
-	w.header(MsgSnapshot, 4)
-	w.uint(uint64(s.Tick))
-	w.uint(uint64(s.LastSeq))
-	encodeEntities(w, s.Players, s.Bullets)
-	return w.bytesCopy()
-}
-
-func encodeEntities(w *writer, players []PlayerState, bullets []BulletState) {
-	w.array(len(players))
-	for i := range players {
-		p := &players[i]
-		w.array(10)
-		w.uint(uint64(p.ID))
-		w.f32(p.X)
-		w.f32(p.Y)
-		w.f32(p.Aim)
-		w.uint(uint64(max(p.Health, 0)))
-		w.uint(uint64(max(p.Kills, 0)))
-		w.uint(uint64(max(p.Deaths, 0)))
-		w.uint(uint64(p.Flags))
-		w.uint(uint64(p.Hue))
-		w.str(p.Name)
-	}
-	w.array(len(bullets))
-	for i := range bullets {
-		b := &bullets[i]
-		w.array(6)
-		w.uint(uint64(b.ID))
-		w.uint(uint64(b.Owner))
-		w.f32(b.X)
-		w.f32(b.Y)
-		w.f32(b.VX)
-		w.f32(b.VY)
-	}
 }

@@ -167,19 +167,12 @@ func TestServerMessagesRoundTrip(t *testing.T) {
 		Rules:  RulesInfo{PlayerRadius: 16, BulletRadius: 4, MaxHealth: 100, PlayerSpeed: 220},
 		RoomID: "k3x9m2qa", Token: "6f1c2d4e-8a9b-4c3d-9e1f-0a1b2c3d4e5f",
 	}
-	snap := Snapshot{
-		Tick: 99, LastSeq: 12,
-		Players: []PlayerState{{ID: 3, X: 1.5, Y: 2.25, Aim: -1, Health: 75, Kills: 2, Deaths: 1, Flags: FlagAlive, Hue: 137, Name: "Al"}},
-		Bullets: []BulletState{{ID: 9, Owner: 3, X: 5, Y: 6, VX: 800, VY: 0}},
-	}
 	tests := []struct {
 		name  string
 		frame []byte
 		want  ServerMessage
 	}{
 		{"welcome", enc.Welcome(welcome), ServerMessage{Type: MsgWelcome, Welcome: welcome}},
-		{"snapshot", enc.Snapshot(&snap), ServerMessage{Type: MsgSnapshot, Snapshot: snap}},
-		{"empty snapshot", enc.Snapshot(&Snapshot{Tick: 1}), ServerMessage{Type: MsgSnapshot, Snapshot: Snapshot{Tick: 1, Players: []PlayerState{}, Bullets: []BulletState{}}}},
 		{"pong", enc.Pong(Pong{ClientTime: 1.25, ServerTick: 4, ServerRTT: 151.5}), ServerMessage{Type: MsgPong, Pong: Pong{ClientTime: 1.25, ServerTick: 4, ServerRTT: 151.5}}},
 		{"leave", enc.ServerLeave(Leave{Code: CloseGoingAway, Reason: "server shutting down"}), ServerMessage{Type: MsgLeave, Leave: Leave{Code: 1001, Reason: "server shutting down"}}},
 		{"scores", enc.Scores(&Scores{Players: 12, Top: []ScoreEntry{{ID: 3, Name: "Al", Hue: 137, Kills: 5, Deaths: 1}}}),
@@ -188,12 +181,8 @@ func TestServerMessagesRoundTrip(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got ServerMessage
-			got.Snapshot.Players, got.Snapshot.Bullets = []PlayerState{}, []BulletState{}
 			if err := NewServerDecoder().Decode(tc.frame, &got); err != nil {
 				t.Fatal(err)
-			}
-			if tc.want.Type != MsgSnapshot {
-				got.Snapshot = Snapshot{}
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("decoded %+v\nwant %+v", got, tc.want)
@@ -218,32 +207,39 @@ func testWorld(t testing.TB) *game.World {
 	return w
 }
 
-func TestSnapshotEncoderMatchesWorld(t *testing.T) {
+// TestFullSnapshotMatchesWorld: a new client's first snapshot is full, and applied it gives
+// every player and bullet in view, quantized.
+func TestFullSnapshotMatchesWorld(t *testing.T) {
 	w := testWorld(t)
-	enc := NewSnapshotEncoder()
+	enc := NewDeltaEncoder()
 	enc.Update(w)
-	var got ServerMessage
-	if err := NewServerDecoder().Decode(enc.AppendFor(nil, 41), &got); err != nil {
+	frame := enc.AppendFor(nil, NewClientView(2000), w.Players[0].Pos, uint32(w.Players[0].ID), 41)
+	var m ServerMessage
+	if err := NewServerDecoder().Decode(frame, &m); err != nil {
 		t.Fatal(err)
 	}
-	s := got.Snapshot
-	if got.Type != MsgSnapshot || s.Tick != w.Tick || s.LastSeq != 41 {
-		t.Fatalf("header: type %d tick %d lastSeq %d", got.Type, s.Tick, s.LastSeq)
+	d := m.Delta
+	if m.Type != MsgSnapshot || d.Tick != w.Tick || d.LastSeq != 41 || d.BaseTick != 0 {
+		t.Fatalf("header: type %d tick %d lastSeq %d base %d", m.Type, d.Tick, d.LastSeq, d.BaseTick)
+	}
+	var a Applier
+	s, err := a.Apply(&d)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(s.Players) != 2 || len(s.Bullets) != 1 {
 		t.Fatalf("%d players, %d bullets; want 2 and 1", len(s.Players), len(s.Bullets))
 	}
 	for i, p := range s.Players {
-		wp := w.Players[i]
-		if p.ID != uint32(wp.ID) || p.X != float32(wp.Pos.X) || p.Y != float32(wp.Pos.Y) || p.Name != wp.Name || p.Flags != FlagAlive || p.Health != 100 || p.Hue != wp.Hue {
-			t.Errorf("player %d: %+v, world has %+v", i, p, wp)
+		if want := quantizePlayer(&w.Players[i]); p != want {
+			t.Errorf("player %d: %+v, want %+v", i, p, want)
 		}
 	}
 	if b := s.Bullets[0]; b.Owner != uint32(w.Players[0].ID) || b.VY <= 0 {
 		t.Errorf("bullet %+v", b)
 	}
 	dec := NewServerDecoder()
-	if tick, seq, ok := dec.PeekSnapshot(enc.AppendFor(nil, 41)); !ok || tick != w.Tick || seq != 41 {
+	if tick, seq, ok := dec.PeekSnapshot(frame); !ok || tick != w.Tick || seq != 41 {
 		t.Errorf("PeekSnapshot: tick %d seq %d ok %v, want %d 41 true", tick, seq, ok, w.Tick)
 	}
 	if _, _, ok := dec.PeekSnapshot(NewEncoder().Pong(Pong{})); ok {
@@ -266,17 +262,16 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 	}
 
 	w := testWorld(t)
-	enc := NewSnapshotEncoder()
+	enc := NewDeltaEncoder()
 	enc.Update(w)
+	view := NewClientView(700)
 	var slot latestFrame
 	if n := testing.AllocsPerRun(100, func() {
-		b := enc.AppendFor(slot.buffer(), 7)
+		b := enc.AppendFor(slot.buffer(), view, w.Players[0].Pos, uint32(w.Players[0].ID), 7)
+		view.Ack = enc.Tick()
 		slot.put(b)
 		slot.recycle(slot.take())
 	}); n != 0 {
 		t.Errorf("building and queueing a client's snapshot: %v allocations, want 0", n)
-	}
-	if n := testing.AllocsPerRun(100, func() { enc.Update(w) }); n != 0 {
-		t.Errorf("encoding the shared snapshot: %v allocations, want 0", n)
 	}
 }

@@ -2,17 +2,9 @@ package netcode
 
 import "github.com/tickwire/tickwire/game"
 
-// WebSocket subprotocols: their number is the protocol version, raised on every incompatible
-// change (see PROTOCOL.md, "Version history"). The server speaks both while the browser client
-// moves to version 2, and picks the highest a client offers.
-const (
-	SubprotocolV1 = "tickwire.v1" // full snapshots
-	SubprotocolV2 = "tickwire.v2" // delta snapshots with interest management
-	Subprotocol   = SubprotocolV2 // the current version, which the Go client speaks
-)
-
-// Subprotocols are the versions the server speaks, preferred first.
-var Subprotocols = []string{SubprotocolV2, SubprotocolV1}
+// Subprotocol is the WebSocket subprotocol a client must offer. Its number is the protocol
+// version, raised on every incompatible change (see PROTOCOL.md, "Version history").
+const Subprotocol = "tickwire.v2"
 
 // ReadLimit is the largest frame a client may send, in bytes. The largest legitimate client
 // message, a join with a long name, is well under it.
@@ -108,7 +100,8 @@ type Input struct {
 	Buttons      Buttons
 }
 
-// Snapshot is the state of the arena at one tick, as one client receives it.
+// Snapshot is what one client sees of the arena at one tick, in world units: what
+// Client.Next makes of a snapshot frame once applied to its baseline.
 type Snapshot struct {
 	Tick    uint32
 	LastSeq uint32 // newest input of the receiving client that the server applied

@@ -256,9 +256,6 @@ func (s *Session) CloseCause() *CloseError {
 // Done is closed when the session has ended.
 func (s *Session) Done() <-chan struct{} { return s.writeDone }
 
-// Protocol is the subprotocol the session speaks: SubprotocolV1 or SubprotocolV2.
-func (s *Session) Protocol() string { return s.conn.Subprotocol() }
-
 // SnapshotBuffer returns an empty buffer of the session's, for the room to append the next
 // snapshot frame to and pass to QueueSnapshot.
 func (s *Session) SnapshotBuffer() []byte { return s.snap.buffer() }

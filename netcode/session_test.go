@@ -68,7 +68,7 @@ func (r *fakeRoom) ServerTick() uint32              { return 77 }
 func serve(t *testing.T, room Handler, cfg SessionConfig) (wsURL string, cancel context.CancelFunc) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	up := websocket.Upgrader{Subprotocols: Subprotocols}
+	up := websocket.Upgrader{Subprotocols: []string{Subprotocol}}
 	var wg sync.WaitGroup
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, err := up.Upgrade(w, r, nil)
@@ -302,11 +302,11 @@ func TestSessionLatestSnapshotWins(t *testing.T) {
 	defer c.Close()
 	s := <-room.sess
 	w := testWorld(t)
-	enc := NewSnapshotEncoder()
+	enc := NewDeltaEncoder()
 	for range 200 {
 		w.Step(nil)
 		enc.Update(w)
-		s.QueueSnapshot(enc.AppendFor(s.SnapshotBuffer(), 0))
+		s.QueueSnapshot(enc.AppendFor(s.SnapshotBuffer(), NewClientView(700), game.Vec{}, 0, 0))
 	}
 	last := w.Tick
 	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
@@ -504,7 +504,7 @@ func TestSlowClientIsClosed(t *testing.T) {
 	room := newFakeRoom()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	up := websocket.Upgrader{Subprotocols: Subprotocols}
+	up := websocket.Upgrader{Subprotocols: []string{Subprotocol}}
 	ended := make(chan error, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, err := up.Upgrade(w, r, nil)
@@ -548,8 +548,9 @@ func TestSlowClientIsClosed(t *testing.T) {
 	for range 300 {
 		w.Join(strings.Repeat("n", 16))
 	}
-	enc := NewSnapshotEncoder()
+	enc := NewDeltaEncoder()
 	enc.Update(w)
+	view := NewClientView(MaxWatchRadius) // sees all 300: big frames
 	deadline := time.After(20 * time.Second)
 	for s.CloseCause() == nil {
 		select {
@@ -557,7 +558,7 @@ func TestSlowClientIsClosed(t *testing.T) {
 			t.Fatal("the slow client was never closed")
 		default:
 		}
-		s.QueueSnapshot(enc.AppendFor(s.SnapshotBuffer(), 0)) // must never block
+		s.QueueSnapshot(enc.AppendFor(s.SnapshotBuffer(), view, game.Vec{X: 2000, Y: 2000}, 0, 0)) // must never block
 		runtime.Gosched()
 	}
 	if cause := s.CloseCause(); cause.Code != CloseFellBehind {

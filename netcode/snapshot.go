@@ -2,77 +2,14 @@ package netcode
 
 import (
 	"math"
-
-	"github.com/tickwire/tickwire/game"
 )
-
-// SnapshotEncoder turns the world into snapshot frames. Once per snapshot tick, Update
-// encodes what every client shares (the entities); AppendFor then costs each client only its
-// own four-field header and a copy. Neither allocates once its buffers have grown.
-//
-// A snapshot frame is [4, tick, lastSeq, players, bullets]; the encoder keeps the last two
-// fields, already encoded, in body.
-type SnapshotEncoder struct {
-	body    *writer
-	head    *writer
-	tick    uint32
-	players []PlayerState
-	bullets []BulletState
-}
-
-// NewSnapshotEncoder returns an empty encoder.
-func NewSnapshotEncoder() *SnapshotEncoder {
-	return &SnapshotEncoder{body: newWriter(), head: newWriter()}
-}
-
-// Update encodes the entities of world w at its current tick.
-func (s *SnapshotEncoder) Update(w *game.World) {
-	s.tick = w.Tick
-	s.players = s.players[:0]
-	for i := range w.Players {
-		p := &w.Players[i]
-		var flags PlayerFlags
-		if p.Alive {
-			flags |= FlagAlive
-		}
-		s.players = append(s.players, PlayerState{
-			ID: uint32(p.ID), X: float32(p.Pos.X), Y: float32(p.Pos.Y), Aim: float32(p.Aim),
-			Health: p.Health, Kills: p.Kills, Deaths: p.Deaths, Flags: flags, Hue: p.Hue, Name: p.Name,
-		})
-	}
-	s.bullets = s.bullets[:0]
-	for i := range w.Bullets {
-		b := &w.Bullets[i]
-		s.bullets = append(s.bullets, BulletState{
-			ID: uint32(b.ID), Owner: uint32(b.Owner),
-			X: float32(b.Pos.X), Y: float32(b.Pos.Y), VX: float32(b.Vel.X), VY: float32(b.Vel.Y),
-		})
-	}
-	s.body.buf.Reset()
-	encodeEntities(s.body, s.players, s.bullets)
-}
-
-// Tick is the tick of the last Update.
-func (s *SnapshotEncoder) Tick() uint32 { return s.tick }
-
-// AppendFor appends to dst the snapshot frame for a client whose newest applied input is
-// lastSeq, and returns the extended slice.
-func (s *SnapshotEncoder) AppendFor(dst []byte, lastSeq uint32) []byte {
-	h := s.head
-	h.header(MsgSnapshot, 4)
-	h.uint(uint64(s.tick))
-	h.uint(uint64(lastSeq))
-	dst = append(dst, h.buf.Bytes()...)
-	return append(dst, s.body.buf.Bytes()...)
-}
 
 // ServerMessage is one decoded server message; only the field named by Type is set.
 type ServerMessage struct {
 	Type     MsgType
 	Welcome  Welcome
-	Snapshot Snapshot      // protocol 1: a full snapshot
-	Delta    SnapshotDelta // protocol 2: a snapshot against a baseline
-	IsDelta  bool          // a snapshot decoded into Delta rather than Snapshot
+	Delta    SnapshotDelta // a snapshot as it came: against a baseline
+	Snapshot Snapshot      // Client.Next: the view after applying Delta, in world units
 	Pong     Pong
 	Leave    Leave
 	Scores   Scores
@@ -132,49 +69,7 @@ func (sd *ServerDecoder) Decode(b []byte, m *ServerMessage) error {
 		w.RoomID = rd.str("roomId", maxServerString)
 		w.Token = rd.str("token", maxServerString)
 	case MsgSnapshot:
-		m.IsDelta = n == 8
-		if m.IsDelta {
-			decodeDelta(rd, n, &m.Delta)
-			break
-		}
-		arity(5)
-		s := &m.Snapshot
-		s.Tick = uint32(rd.uint("tick", u32))
-		s.LastSeq = uint32(rd.uint("lastSeq", u32))
-		np := rd.array("players")
-		s.Players = s.Players[:0]
-		for i := 0; i < np && rd.err == nil; i++ {
-			if rd.array("player") != 10 {
-				rd.fail("player: want 10 fields")
-			}
-			s.Players = append(s.Players, PlayerState{
-				ID:     uint32(rd.uint("player id", u32)),
-				X:      float32(rd.float("player x")),
-				Y:      float32(rd.float("player y")),
-				Aim:    float32(rd.float("player aim")),
-				Health: int(rd.uint("player health", u32)),
-				Kills:  int(rd.uint("player kills", u32)),
-				Deaths: int(rd.uint("player deaths", u32)),
-				Flags:  PlayerFlags(rd.uint("player flags", 255)),
-				Hue:    uint16(rd.uint("player hue", 359)),
-				Name:   rd.str("player name", maxNameBytes),
-			})
-		}
-		nb := rd.array("bullets")
-		s.Bullets = s.Bullets[:0]
-		for i := 0; i < nb && rd.err == nil; i++ {
-			if rd.array("bullet") != 6 {
-				rd.fail("bullet: want 6 fields")
-			}
-			s.Bullets = append(s.Bullets, BulletState{
-				ID:    uint32(rd.uint("bullet id", u32)),
-				Owner: uint32(rd.uint("bullet owner", u32)),
-				X:     float32(rd.float("bullet x")),
-				Y:     float32(rd.float("bullet y")),
-				VX:    float32(rd.float("bullet vx")),
-				VY:    float32(rd.float("bullet vy")),
-			})
-		}
+		decodeDelta(rd, n, &m.Delta)
 	case MsgScores:
 		arity(3)
 		m.Scores.Players = int(rd.uint("players", u32))
@@ -217,7 +112,7 @@ func (sd *ServerDecoder) PeekSnapshot(b []byte) (tick, lastSeq uint32, ok bool) 
 	rd := sd.rd
 	rd.reset(b)
 	n := rd.array("message")
-	if rd.uint("message type", 255) != uint64(MsgSnapshot) || n != 5 && n != 8 {
+	if rd.uint("message type", 255) != uint64(MsgSnapshot) || n != 8 {
 		return 0, 0, false
 	}
 	tick = uint32(rd.uint("tick", math.MaxUint32))

@@ -21,7 +21,7 @@ import (
 // member is a player in the room. Owned by the Run goroutine, except token, which is fixed.
 type member struct {
 	s         *netcode.Session    // nil while held for reconnection
-	view      *netcode.ClientView // protocol 2: interest and baselines; nil for protocol 1
+	view      *netcode.ClientView // interest and baselines
 	id        game.EntityID
 	token     string // reconnection token, a random UUID
 	q         netcode.InputQueue
@@ -35,7 +35,7 @@ type member struct {
 
 // watch moves a spectator's area of interest, kept inside the arena.
 func (m *member) watch(w netcode.Watch, a *game.Arena) {
-	if !m.spectator || m.view == nil {
+	if !m.spectator {
 		return
 	}
 	m.focus = game.Vec{X: min(max(w.X, 0), a.W), Y: min(max(w.Y, 0), a.H)}
@@ -145,12 +145,9 @@ func (r *Room) resume(m *member, s *netcode.Session) {
 	s.Logger().Info("player resumed", "room", r.id, "player", m.id)
 }
 
-// setSession attaches s to m, with a fresh view if s speaks protocol 2.
+// setSession attaches s to m, with a fresh view: the client starts from a full snapshot.
 func (m *member) setSession(s *netcode.Session, radius float64) {
-	m.s, m.view = s, nil
-	if s.Protocol() == netcode.SubprotocolV2 {
-		m.view = netcode.NewClientView(radius)
-	}
+	m.s, m.view = s, netcode.NewClientView(radius)
 }
 
 // hold keeps the player of a session lost by accident, for the grace period.

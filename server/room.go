@@ -65,7 +65,6 @@ type Room struct {
 	world     *game.World
 	members   map[*netcode.Session]*member // connected members by session
 	order     []*member                    // all members in join order: the order their inputs reach the world
-	enc       *netcode.SnapshotEncoder     // full snapshots, for protocol 1
 	delta     *netcode.DeltaEncoder        // delta snapshots, for protocol 2
 	stepInput []game.Input
 	sendEvery uint32
@@ -93,7 +92,6 @@ func NewRoom(w *game.World, cfg RoomConfig, log *slog.Logger) *Room {
 		done:       make(chan struct{}),
 		world:      w,
 		members:    make(map[*netcode.Session]*member),
-		enc:        netcode.NewSnapshotEncoder(),
 		delta:      netcode.NewDeltaEncoder(),
 		sendEvery:  uint32(cfg.TickRate / cfg.SnapshotRate),
 	}
@@ -137,9 +135,7 @@ func (r *Room) step(period time.Duration) {
 			if m.q.Push(si.in) {
 				r.metrics.jitter.Inc()
 			}
-			if m.view != nil {
-				m.view.Ack = si.in.Ack // the newest the client applied, as soon as it says so
-			}
+			m.view.Ack = si.in.Ack // the newest the client applied, as soon as it says so
 		}
 	}
 	r.expireHeld(start)
@@ -181,45 +177,32 @@ func (r *Room) step(period time.Duration) {
 	}
 }
 
-// buildSnapshots encodes the tick's shared state once per protocol in use, then every
-// connected member's snapshot (its interest and its delta) into a buffer of its session's. It
-// returns when it finished.
+// buildSnapshots encodes the tick's shared state once, then every connected member's
+// snapshot (its interest and its delta) into a buffer of its session's, on every processor.
+// It returns when it finished.
 func (r *Room) buildSnapshots() time.Time {
-	var full, delta bool
-	for _, m := range r.order {
-		full = full || m.s != nil && m.view == nil
-		delta = delta || m.view != nil
-	}
-	if full {
-		r.enc.Update(r.world)
-	}
-	if delta {
-		r.delta.Update(r.world)
-	}
+	r.delta.Update(r.world)
 	r.building = r.building[:0]
 	for _, m := range r.order {
-		switch {
-		case m.s == nil: // held for reconnection
-		case m.view == nil:
-			m.frame = r.enc.AppendFor(m.s.SnapshotBuffer(), m.q.LastSeq())
-		default:
-			m.focusNow = m.focus
-			if !m.spectator {
-				m.focusNow = r.world.Player(m.id).Pos
-			}
-			r.building = append(r.building, m)
+		if m.s == nil {
+			continue // held for reconnection
 		}
+		m.focusNow = m.focus
+		if !m.spectator {
+			m.focusNow = r.world.Player(m.id).Pos
+		}
+		r.building = append(r.building, m)
 	}
 	r.builders.run(r.building)
 	return time.Now()
 }
 
-// sendScores sends protocol 2 members the room's scoreboard, encoded once. A member whose
-// control queue is full misses this one; the next comes in a second.
+// sendScores sends every member the room's scoreboard, encoded once. A member whose control
+// queue is full misses this one; the next comes in a second.
 func (r *Room) sendScores() {
 	var frame []byte
 	for _, m := range r.order {
-		if m.s == nil || m.view == nil {
+		if m.s == nil {
 			continue
 		}
 		if frame == nil {

@@ -118,7 +118,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		OnRTT:        s.metrics.observeRTT,
 	}
 	s.upgrader = websocket.Upgrader{
-		Subprotocols: netcode.Subprotocols,
+		Subprotocols: []string{netcode.Subprotocol},
 		// Memory per connection: client frames are small, and a connection holds a write
 		// buffer only while it writes (the pool), not for its whole life.
 		ReadBufferSize:  512,
@@ -189,8 +189,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "tickwire: server shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	if !slices.ContainsFunc(websocket.Subprotocols(r), func(p string) bool { return slices.Contains(netcode.Subprotocols, p) }) {
-		http.Error(w, "tickwire: the WebSocket subprotocol "+netcode.Subprotocol+" (or "+netcode.SubprotocolV1+") is required", http.StatusBadRequest)
+	if !slices.Contains(websocket.Subprotocols(r), netcode.Subprotocol) {
+		http.Error(w, "tickwire: the WebSocket subprotocol "+netcode.Subprotocol+" is required", http.StatusBadRequest)
 		return
 	}
 	if !s.originAllowed(r) {

@@ -135,44 +135,36 @@ func newFloor(tickRate int, frame []byte, arena float64) *floor {
 	}
 }
 
-// buildFrame makes a valid snapshot frame of about size bytes: dummy players, with the tick
-// and lastSeq as fixed-width uint32 (msgpack 0xce) at known offsets, so that a writer can
-// stamp them in place.
+// buildFrame makes a valid protocol 2 snapshot frame of size bytes (at least 40): a full
+// snapshot of whole players whose names fill it out, with the tick and lastSeq as fixed-width
+// uint32 (msgpack 0xce) at known offsets, so that a writer can stamp them in place:
+//
+//	[4, tick, lastSeq, baseTick 0, players, bullets [], removed [], checksum 0]
+//
+// The checksum is not the players': a client applying the frame would ask for a resync, but
+// the bench's bots only read the header, as they do from the real server.
 func buildFrame(size int) []byte {
-	enc := netcode.NewEncoder()
-	player := func(i int) netcode.PlayerState {
-		return netcode.PlayerState{ID: uint32(i + 1), X: 1000.5, Y: 2000.25, Aim: 1.5, Health: 100, Flags: netcode.FlagAlive, Hue: 200, Name: "floor"}
+	head := []byte{0x98, byte(netcode.MsgSnapshot), 0xce, 0, 0, 0, 0, 0xce, 0, 0, 0, 0, 0x00}
+	tail := []byte{0x90, 0x90, 0x00}
+	// A whole player: gap 1, mask 128, x, y (uint16), aim, flags, health, kills, deaths, hue
+	// 200, then its name as a fixstr.
+	entry := []byte{0x01, 0xcc, 0x80, 0xcd, 0x3e, 0x80, 0xcd, 0x1f, 0x40, 0x00, 0x01, 0x64, 0x00, 0x00, 0xcc, 0xc8}
+	const minName, maxName = 1, 16
+	per := len(entry) + 1 + minName
+	room := max(size-len(head)-len(tail)-3, per) // 3: the players array's 0xdc header
+	n := room / per
+	extra := room - n*per // spread over the names, up to maxName each
+	players := make([]byte, 0, room)
+	for range n {
+		name := minName + min(extra, maxName-minName)
+		extra -= name - minName
+		players = append(players, entry...)
+		players = append(players, 0xa0|byte(name))
+		players = append(players, "floorfloorfloorf"[:name]...)
 	}
-	body := func(ps []netcode.PlayerState) []byte { return enc.Snapshot(&netcode.Snapshot{Players: ps}) }
-	want := size - 8 // the fixed-width tick and lastSeq add 8 bytes to the shortest form
-	players := func(n int) []netcode.PlayerState {
-		ps := make([]netcode.PlayerState, n)
-		for i := range ps {
-			ps[i] = player(i)
-		}
-		return ps
-	}
-	// The most players that fit (ids and array headers grow with the count: search).
-	lo, hi := 0, 1
-	for len(body(players(hi))) <= want && hi < 1<<20 {
-		lo, hi = hi, hi*2
-	}
-	for hi-lo > 1 {
-		if mid := (lo + hi) / 2; len(body(players(mid))) <= want {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	ps := players(lo)
-	b := body(ps)
-	for i := 0; len(b) < want && i < len(ps); i++ { // then longer names, up to 16 bytes
-		ps[i].Name += "..........."[:min(11, want-len(b))]
-		b = body(ps)
-	}
-	// b starts [0x95, 4, tick=0, lastSeq=0].
-	frame := []byte{0x95, byte(netcode.MsgSnapshot), 0xce, 0, 0, 0, 0, 0xce, 0, 0, 0, 0}
-	return append(frame, b[4:]...)
+	frame := append(head, 0xdc, byte(n*11>>8), byte(n*11))
+	frame = append(frame, players...)
+	return append(frame, tail...)
 }
 
 const (
