@@ -293,7 +293,6 @@ func (w *writer) header(t MsgType, fields int) {
 }
 
 func (w *writer) uint(n uint64)     { _ = w.e.EncodeUint(n) }
-func (w *writer) int(n int64)       { _ = w.e.EncodeInt(n) }
 func (w *writer) f64(f float64)     { _ = w.e.EncodeFloat64(f) }
 func (w *writer) str(s string)      { _ = w.e.EncodeString(s) }
 func (w *writer) array(n int)       { _ = w.e.EncodeArrayLen(n) }

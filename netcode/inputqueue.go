@@ -12,18 +12,12 @@ const inputQueueLen = 4
 // dropped oldest first, their fire button carried forward so no shot is lost.
 const maxBacklog = 1
 
-// maxRepeat is for how many ticks in a row a starved queue repeats the last movement. A late
-// input should not stop a running player; a client that has stopped sending should not run
-// on for ever.
-const maxRepeat = 3
-
 // InputQueue is one player's jitter buffer: inputs wait here, in arrival (and so seq) order,
 // until the room applies one per tick. The room owns it; it is not safe for concurrent use.
 type InputQueue struct {
 	buf     [inputQueueLen]Input
 	head, n int
 	last    Input  // the newest input applied
-	starved int    // ticks in a row without a waiting input
 	Dropped uint64 // inputs dropped because the queue was full
 }
 
@@ -45,19 +39,16 @@ func (q *InputQueue) Push(in Input) (dropped bool) {
 func (q *InputQueue) Len() int { return q.n }
 
 // Next returns the input to apply this tick: the oldest waiting one, or, if none waits, the
-// last one again with its buttons released (a missing input never fires), for up to maxRepeat
-// ticks; after that, no movement.
+// last one with no movement and no buttons. A starved tick stands still rather than repeating
+// the last movement, because the late input will still be applied when it comes: each input
+// moves the player exactly once, as the client's prediction assumed, so the server's position
+// after input N is the one the client predicted after N.
 func (q *InputQueue) Next() Input {
 	if q.n == 0 {
-		q.starved++
 		in := q.last
-		in.Buttons = 0
-		if q.starved > maxRepeat {
-			in.MoveX, in.MoveY = 0, 0
-		}
+		in.MoveX, in.MoveY, in.Buttons = 0, 0, 0
 		return in
 	}
-	q.starved = 0
 	q.last = q.pop()
 	for q.n > maxBacklog { // catch up: skip to the newer inputs, keeping their shots
 		fire := q.last.Buttons & ButtonFire

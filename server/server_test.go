@@ -136,12 +136,14 @@ func TestPlayersSeeEachOther(t *testing.T) {
 	if aim != 0 {
 		mx = -1
 	}
+	// One input a tick, paced by Alice's own snapshots, as a real client sends them.
 	var seq uint32
 	for range 15 {
 		seq++
 		if err := a.SendInput(netcode.Input{Seq: seq, MoveX: mx, Aim: aim, Buttons: netcode.ButtonFire}); err != nil {
 			t.Fatal(err)
 		}
+		until(t, a, "Alice's next snapshot", func(*netcode.Snapshot) bool { return true })
 	}
 	moved := until(t, b, "Bob to see Alice move and fire", func(s *netcode.Snapshot) bool {
 		p := find(s, ida)
