@@ -399,3 +399,18 @@ func TestTicksFor(t *testing.T) {
 		t.Errorf("1ms at 30 Hz = %d ticks, want at least 1", got)
 	}
 }
+
+// TestLateInputsCatchUp: inputs caught up in one tick each move the player a tick's worth,
+// in order, before the tick's own input.
+func TestLateInputsCatchUp(t *testing.T) {
+	w := newWorld(t, open10, Config{Width: 2000, Height: 2000})
+	id := w.Join("a")
+	place(w, id, Vec{260, 170})
+	in := Input{Player: id, Move: Vec{0, 1}, NEarlier: 2}
+	in.Earlier[0], in.Earlier[1] = Vec{1, 0}, Vec{3, 0} // the second is shortened to length 1
+	w.Step([]Input{in})
+	step := 220.0 / 30
+	if got, want := w.Player(id).Pos, (Vec{260 + 2*step, 170 + step}); math.Abs(got.X-want.X) > 1e-9 || math.Abs(got.Y-want.Y) > 1e-9 {
+		t.Errorf("after two late moves right and one down: %v, want %v", got, want)
+	}
+}

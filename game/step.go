@@ -12,7 +12,15 @@ type Input struct {
 	// compensation): a shot fired now is tested against targets where they were then.
 	// Clamped to MaxRewind.
 	Rewind int
+	// Earlier holds, oldest first, the moves of inputs that arrived late and are caught up
+	// this tick: each moves the player a tick's worth before Move does, so that every input
+	// moves the player exactly once, as a predicting client assumes.
+	Earlier  [MaxEarlier]Vec
+	NEarlier int
 }
+
+// MaxEarlier is how many late inputs one tick can catch up.
+const MaxEarlier = 3
 
 // Step advances the world by one tick. inputs holds at most one input per player (a later one
 // for the same player replaces an earlier one); players without an input stand still and hold
@@ -26,7 +34,7 @@ func (w *World) Step(inputs []Input) {
 	w.Events = w.Events[:0]
 	for i := range w.Players {
 		p := &w.Players[i]
-		p.move, p.fire, p.rewind = Vec{}, false, 0
+		p.move, p.fire, p.rewind, p.nEarlier = Vec{}, false, 0, 0
 	}
 	for _, in := range inputs {
 		p := w.Player(in.Player)
@@ -36,6 +44,13 @@ func (w *World) Step(inputs []Input) {
 		if finite(in.Move.X) && finite(in.Move.Y) {
 			p.move = in.Move.ClampLen(1)
 		}
+		p.nEarlier = 0
+		for _, m := range in.Earlier[:min(max(in.NEarlier, 0), MaxEarlier)] {
+			if finite(m.X) && finite(m.Y) {
+				p.earlier[p.nEarlier] = m.ClampLen(1)
+				p.nEarlier++
+			}
+		}
 		if finite(in.Aim) {
 			p.Aim = math.Mod(in.Aim, 2*math.Pi)
 		}
@@ -44,10 +59,19 @@ func (w *World) Step(inputs []Input) {
 	}
 
 	r := w.Rules.PlayerRadius
+	step := float64(w.Rules.PlayerSpeed * w.dt)
 	for i := range w.Players {
 		p := &w.Players[i]
-		if p.Alive && p.move != (Vec{}) {
-			p.Pos = w.Arena.moveBox(p.Pos, r, p.move.Scale(float64(w.Rules.PlayerSpeed*w.dt)))
+		if !p.Alive {
+			continue
+		}
+		for _, m := range p.earlier[:p.nEarlier] {
+			if m != (Vec{}) {
+				p.Pos = w.Arena.moveBox(p.Pos, r, m.Scale(step))
+			}
+		}
+		if p.move != (Vec{}) {
+			p.Pos = w.Arena.moveBox(p.Pos, r, p.move.Scale(step))
 		}
 	}
 	w.rebuildGrid()

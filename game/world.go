@@ -24,11 +24,13 @@ type Player struct {
 	Deaths int
 	Alive  bool
 
-	respawnTick uint32      // while dead: the tick at which the player respawns
-	nextFire    uint32      // the first tick at which the player may fire again
-	move        Vec         // this tick's movement input
-	fire        bool        // this tick's fire input
-	rewind      uint32      // this tick's lag compensation for a shot, in ticks
+	respawnTick uint32          // while dead: the tick at which the player respawns
+	nextFire    uint32          // the first tick at which the player may fire again
+	move        Vec             // this tick's movement input
+	fire        bool            // this tick's fire input
+	rewind      uint32          // this tick's lag compensation for a shot, in ticks
+	earlier     [MaxEarlier]Vec // late inputs' moves, caught up this tick before move
+	nEarlier    int
 	history     []posRecord // where it was over the last HistoryLength, by tick
 }
 

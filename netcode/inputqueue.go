@@ -8,17 +8,19 @@ const inputQueueLen = 4
 
 // maxBacklog is how many inputs may still wait after a tick took its own. A client whose
 // clock runs a little fast would otherwise keep the queue full, and every input would wait
-// there for ticks: the server would add that much latency, for ever. Extra inputs are
-// dropped oldest first, their fire button carried forward so no shot is lost.
+// there for ticks: the server would add that much latency, for ever. Extra inputs are caught
+// up: applied in the same tick, oldest first, their fire carried forward.
 const maxBacklog = 1
 
 // InputQueue is one player's jitter buffer: inputs wait here, in arrival (and so seq) order,
 // until the room applies one per tick. The room owns it; it is not safe for concurrent use.
 type InputQueue struct {
-	buf     [inputQueueLen]Input
-	head, n int
-	last    Input  // the newest input applied
-	Dropped uint64 // inputs dropped because the queue was full
+	buf      [inputQueueLen]Input
+	head, n  int
+	last     Input // the newest input applied
+	late     [inputQueueLen]Input
+	Dropped  uint64 // inputs dropped because the queue was full
+	CaughtUp uint64 // inputs applied in one tick with a later one
 }
 
 // Push adds an input. When the queue is full the oldest waiting input is dropped, so that a
@@ -38,25 +40,28 @@ func (q *InputQueue) Push(in Input) (dropped bool) {
 // Len returns the number of waiting inputs.
 func (q *InputQueue) Len() int { return q.n }
 
-// Next returns the input to apply this tick: the oldest waiting one, or, if none waits, the
-// last one with no movement and no buttons. A starved tick stands still rather than repeating
-// the last movement, because the late input will still be applied when it comes: each input
-// moves the player exactly once, as the client's prediction assumed, so the server's position
-// after input N is the one the client predicted after N.
-func (q *InputQueue) Next() Input {
+// Next returns the input to apply this tick and the late inputs to catch up before it
+// (oldest first; valid until the next call). With none waiting, it returns the last input
+// with no movement and no buttons: a starved tick stands still rather than repeating the last
+// movement, because the late input is still applied when it comes. Each input moves the player
+// exactly once, as the client's prediction assumed, so the server's position after input N is
+// the one the client predicted after N.
+func (q *InputQueue) Next() (Input, []Input) {
 	if q.n == 0 {
 		in := q.last
 		in.MoveX, in.MoveY, in.Buttons = 0, 0, 0
-		return in
+		return in, nil
 	}
+	late := q.late[:0]
 	q.last = q.pop()
-	for q.n > maxBacklog { // catch up: skip to the newer inputs, keeping their shots
+	for q.n > maxBacklog { // catch up: this one is applied first, the newer one is the tick's
+		late = append(late, q.last)
 		fire := q.last.Buttons & ButtonFire
 		q.last = q.pop()
 		q.last.Buttons |= fire
-		q.Dropped++
+		q.CaughtUp++
 	}
-	return q.last
+	return q.last, late
 }
 
 func (q *InputQueue) pop() Input {
@@ -69,12 +74,18 @@ func (q *InputQueue) pop() Input {
 // LastSeq is the seq of the newest input Next returned.
 func (q *InputQueue) LastSeq() uint32 { return q.last.Seq }
 
-// GameInput converts an input for player id into the simulation's form.
-func (in Input) GameInput(id game.EntityID) game.Input {
-	return game.Input{
+// GameInput converts an input for player id, with the late inputs caught up before it, into
+// the simulation's form.
+func (in Input) GameInput(id game.EntityID, late []Input) game.Input {
+	g := game.Input{
 		Player: id,
 		Move:   game.Vec{X: in.MoveX, Y: in.MoveY},
 		Aim:    in.Aim,
 		Fire:   in.Buttons&ButtonFire != 0,
 	}
+	for _, l := range late[:min(len(late), game.MaxEarlier)] {
+		g.Earlier[g.NEarlier] = game.Vec{X: l.MoveX, Y: l.MoveY}
+		g.NEarlier++
+	}
+	return g
 }

@@ -355,29 +355,33 @@ func TestLatestFrameKeepsNewest(t *testing.T) {
 
 func TestInputQueue(t *testing.T) {
 	var q InputQueue
-	if in := q.Next(); in != (Input{}) {
-		t.Errorf("empty queue gave %+v", in)
+	if in, late := q.Next(); in != (Input{}) || late != nil {
+		t.Errorf("empty queue gave %+v, %v", in, late)
 	}
 	for seq := uint32(1); seq <= 6; seq++ {
 		q.Push(Input{Seq: seq, MoveX: 1, Buttons: ButtonFire * Buttons(seq%2)})
 	}
-	if q.Len() != inputQueueLen || q.Dropped != 2 {
+	if q.Len() != inputQueueLen || q.Dropped != 2 { // the queue's bound: 1 and 2 lost
 		t.Fatalf("len %d dropped %d after 6 pushes, want %d and 2", q.Len(), q.Dropped, inputQueueLen)
 	}
-	// The tick takes seq 3 and catches up to leave one waiting: 5 is applied now, with the
-	// fire of 3, and 6 waits.
-	if in := q.Next(); in.Seq != 5 || in.Buttons != ButtonFire || q.Len() != 1 {
-		t.Fatalf("after a burst: took seq %d buttons %d, %d left; want 5, fire, 1", in.Seq, in.Buttons, q.Len())
+	// The tick catches up: 3 and 4 are applied first (their moves), 5 is the tick's own, with
+	// 3's fire carried to it, and 6 waits.
+	in, late := q.Next()
+	if in.Seq != 5 || in.Buttons != ButtonFire || q.Len() != 1 || len(late) != 2 || late[0].Seq != 3 || late[1].Seq != 4 {
+		t.Fatalf("after a burst: took seq %d buttons %d with %d late, %d left; want 5, fire, [3 4], 1", in.Seq, in.Buttons, len(late), q.Len())
 	}
-	if in := q.Next(); in.Seq != 6 {
-		t.Fatalf("next seq %d, want 6", in.Seq)
+	if g := in.GameInput(9, late); g.NEarlier != 2 || g.Earlier[0].X != 1 || !g.Fire {
+		t.Errorf("game input %+v: want the two late moves first, and fire", g)
+	}
+	if in, late := q.Next(); in.Seq != 6 || len(late) != 0 {
+		t.Fatalf("next seq %d with %d late, want 6 and none", in.Seq, len(late))
 	}
 	// Starved: stand still, release fire, keep acknowledging the last seq.
-	if in := q.Next(); in.Seq != 6 || in.MoveX != 0 || in.Buttons != 0 || q.LastSeq() != 6 {
+	if in, _ := q.Next(); in.Seq != 6 || in.MoveX != 0 || in.Buttons != 0 || q.LastSeq() != 6 {
 		t.Errorf("a starved tick gave %+v, want seq 6 standing still", in)
 	}
 	q.Push(Input{Seq: 7, MoveY: 1})
-	if in := q.Next(); in.Seq != 7 || in.MoveY != 1 {
+	if in, _ := q.Next(); in.Seq != 7 || in.MoveY != 1 {
 		t.Errorf("after starving, the next input was %+v", in)
 	}
 }
@@ -396,7 +400,7 @@ func TestInputQueueHasNoStandingDelay(t *testing.T) {
 			sent[seq] = tick
 			due += 1 / 1.05
 		}
-		in := q.Next()
+		in, _ := q.Next()
 		if wait := tick - sent[in.Seq]; tick > 10 && wait > 1 {
 			t.Fatalf("tick %d applied seq %d, which arrived %d ticks before", tick, in.Seq, wait)
 		}

@@ -145,7 +145,8 @@ func (r *Room) step(period time.Duration) {
 			m.q.Next() // keeps LastSeq for its snapshots; a spectator has no player to move
 			continue
 		}
-		in := m.q.Next().GameInput(m.id)
+		next, late := m.q.Next()
+		in := next.GameInput(m.id, late)
 		if m.s != nil { // lag compensation: shots hit what the shooter saw
 			in.Rewind = r.world.RewindTicks(m.s.RTT()/2 + clientInterpDelay)
 		}
