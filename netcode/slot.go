@@ -22,7 +22,7 @@ func (l *latestFrame) buffer() []byte {
 		l.free = l.free[:n-1]
 		return b[:0]
 	}
-	return make([]byte, 0, 1024)
+	return make([]byte, 0, 512) // a snapshot is a few hundred bytes; append grows it if not
 }
 
 // put makes b the pending frame and reports whether it replaced an unsent one.

@@ -182,8 +182,8 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 	_ = json.NewEncoder(w).Encode(st)
 }
 
-// serveWS upgrades a client and serves its session. This goroutine becomes the session's read
-// loop; the session starts its write loop.
+// serveWS upgrades a client and starts its session: a goroutine for its read loop, which
+// starts the write loop.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
 		http.Error(w, "tickwire: server shutting down", http.StatusServiceUnavailable)
@@ -202,22 +202,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "tickwire: too many connections from your address", http.StatusTooManyRequests)
 		return
 	}
-	defer s.releaseIP(ip)
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		s.releaseIP(ip)
 		return // the upgrader has answered with an HTTP error
 	}
-	s.sessions.Add(1)
-	s.liveSessions.Add(1)
-	s.metrics.opened.Inc()
-	var cause error
-	defer func() {
-		s.metrics.sessionClosed(cause)
-		s.liveSessions.Add(-1)
-		s.sessions.Done()
-	}()
-	sess := netcode.NewSession(conn, s.session, s.log.With("remote", r.RemoteAddr))
 	q := r.URL.Query()
+	sess := netcode.NewSession(conn, s.session, s.log.With("remote", r.RemoteAddr))
 	sess.Spectator = q.Get("spectate") == "1"
 	var room *Room
 	if q.Get("create") == "1" {
@@ -225,6 +216,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	} else {
 		room, err = s.lobby.Place(q.Get("room"))
 	}
+	var h netcode.Handler = room
 	if err != nil {
 		// Placement fails after the upgrade so that a browser can read why.
 		var ce *netcode.CloseError
@@ -233,10 +225,21 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 			ce = &netcode.CloseError{Code: netcode.CloseInternal, Reason: "could not open a room"}
 		}
 		sess.Close(ce)
-		cause = sess.Run(s.sessCtx, refuseAll{})
-		return
+		h = refuseAll{}
 	}
-	cause = sess.Run(s.sessCtx, room)
+	s.sessions.Add(1)
+	s.liveSessions.Add(1)
+	s.metrics.opened.Inc()
+	// The session's read loop runs in a goroutine of its own, and this handler returns: the
+	// HTTP connection's buffers and this goroutine's stack, grown by the handshake, are freed
+	// rather than kept for the session's life (about 8 KiB a player).
+	go func() {
+		cause := sess.Run(s.sessCtx, h)
+		s.metrics.sessionClosed(cause)
+		s.releaseIP(ip)
+		s.liveSessions.Add(-1)
+		s.sessions.Done()
+	}()
 }
 
 // refuseAll is the handler of a session that is being closed before it reaches a room.
