@@ -284,6 +284,7 @@ func (s *Server) adminHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.Handle("/metrics", s.metrics.handler())
+	mux.HandleFunc("/stats", s.serveStats)
 	return mux
 }
 
