@@ -5,6 +5,7 @@ import { formatRate } from './stats.js';
 
 const ms = (v) => (v == null ? '–' : `${Math.round(v)} ms`);
 const units = (v) => `${v.toFixed(1)} u`;
+const signed = (v, digits) => `${v < 0 ? '−' : '+'}${Math.abs(v).toFixed(digits)}`;
 
 /** debugLines turns Session.debug() into the overlay's lines. */
 export function debugLines(d) {
@@ -12,8 +13,10 @@ export function debugLines(d) {
   const share = d.frames ? ((100 * d.underruns) / d.frames).toFixed(1) : '0.0';
   return [
     `RTT ${ms(d.rttMs)} (server ${ms(d.serverRttMs)}) · jitter ${ms(d.jitterMs)}`,
-    `clock offset ${d.clockOffsetMs == null ? '–' : `${d.clockOffsetMs.toFixed(1)} ms`} (snapshots vs pongs)`,
-    `interpolation delay ${ms(d.interpolationDelayMs)} · underruns ${d.underruns}/${d.frames} frames (${share}%)`,
+    d.clockOffsetMs == null
+      ? 'clock offset –'
+      : `clock offset ${signed(d.clockOffsetMs / 1000, 3)} s (server − local; slewing ${signed(d.clockErrorMs, 1)} ms, snaps ${d.clockSnaps}) · one-way ${ms(d.transitMs)}`,
+    `interpolation delay ${ms(d.interpolationDelayMs)} (target ${ms(d.delayTargetMs)}, late p95 ${ms(d.latenessMs)}) · underruns ${d.underruns}/${d.frames} frames (${share}%)`,
     p
       ? `corrections ${p.corrections}/${p.reconciles} (snapped ${p.snaps}) · median ${units(p.median)} · p99 ${units(p.p99)} · pending ${d.pendingInputs}`
       : 'corrections –',

@@ -1,20 +1,28 @@
 // Interpolation of other players: the client draws them a little in the past, between the two
-// snapshots around (now − INTERPOLATION_DELAY_MS), so that they move smoothly even though
-// snapshots arrive in steps and with jitter. Pure (times are arguments), so Node tests import
-// it. The player's own entity is not drawn from here: prediction.js places it. With protocol 2
-// players come into view and leave it (interest management): one new in a snapshot is shown
-// as it is there, one gone from it is not shown, so nobody slides in from a stale position.
+// snapshots around the render time, so that they move smoothly even though snapshots arrive
+// in steps and with jitter. The render time is on the server's clock (sampleServer): the
+// estimated server time less the one-way transit less the adaptive interpolation delay
+// (session.js, clock.js, delay.js). Before the first pong there is no server clock yet, and
+// the snapshots' arrival times place them (TickClock, sample: now − INTERPOLATION_DELAY_MS).
+// When the render time passes the newest snapshot (an underrun), others move on along their
+// last velocity for at most MAX_EXTRAPOLATION_MS, then stand. Pure (times are arguments), so
+// Node tests import it. The player's own entity is not drawn from here: prediction.js places
+// it. With protocol 2 players come into view and leave it (interest management): one new in a
+// snapshot is shown as it is there, one gone from it is not shown, so nobody slides in from a
+// stale position.
 
 /**
- * How far in the past others are drawn, in ms: about two snapshot intervals at 30 Hz plus
- * some jitter, so that a snapshot that arrives late rarely leaves the buffer dry.
+ * How far in the past others are drawn, in ms, before the delay has adapted (and before the
+ * server clock is known): about two snapshot intervals at 30 Hz plus some jitter, so that a
+ * snapshot that arrives late rarely leaves the buffer dry.
  */
 export const INTERPOLATION_DELAY_MS = 100;
 
 /** Snapshots kept in the buffer: about a second at 30 Hz, far more than the delay needs. */
 export const BUFFER_SIZE = 32;
 
-/** Bullets are drawn at most this far ahead of their newest known position, in ms. */
+/** Bullets, and others when the buffer runs dry, are drawn at most this far ahead of their
+ * newest known position, in ms. */
 export const MAX_EXTRAPOLATION_MS = 100;
 
 /**
@@ -67,21 +75,22 @@ export class TickClock {
 }
 
 /**
- * bracket finds the two entries around time in entries (sorted by rising .time) and how far
+ * bracket finds the two entries around time in entries (sorted by rising [key], .time unless
+ * told) and how far
  * between them time is: {a, b, t} with t in [0, 1]. Before the first entry it clamps to the
  * first; after the last (the buffer ran dry) to the last, with a === b. Empty: null.
  */
-export function bracket(entries, time) {
+export function bracket(entries, time, key = 'time') {
   const n = entries.length;
   if (n === 0) return null;
-  if (time <= entries[0].time) return { a: entries[0], b: entries[0], t: 0 };
+  if (time <= entries[0][key]) return { a: entries[0], b: entries[0], t: 0 };
   const last = entries[n - 1];
-  if (time >= last.time) return { a: last, b: last, t: 0 };
+  if (time >= last[key]) return { a: last, b: last, t: 0 };
   let i = n - 2;
-  while (entries[i].time > time) i--;
+  while (entries[i][key] > time) i--;
   const a = entries[i];
   const b = entries[i + 1];
-  return { a, b, t: (time - a.time) / (b.time - a.time) };
+  return { a, b, t: (time - a[key]) / (b[key] - a[key]) };
 }
 
 /**
@@ -116,11 +125,11 @@ export function interpolatePlayers(a, b, t, teleportDistance = TELEPORT_DISTANCE
 
 /**
  * extrapolateBullets places the bullets of snapshot entry a at time, moving each along its
- * velocity for (time − a.time), at most MAX_EXTRAPOLATION_MS. With a newer entry b, bullets
+ * velocity for (time − a[key]), at most MAX_EXTRAPOLATION_MS. With a newer entry b, bullets
  * already gone from b (they hit something) are left out.
  */
-export function extrapolateBullets(a, b, time) {
-  const dt = Math.min(Math.max(time - a.time, 0), MAX_EXTRAPOLATION_MS) / 1000;
+export function extrapolateBullets(a, b, time, key = 'time') {
+  const dt = Math.min(Math.max(time - a[key], 0), MAX_EXTRAPOLATION_MS) / 1000;
   let alive = null;
   if (b && b !== a) {
     alive = new Set();
@@ -135,6 +144,23 @@ export function extrapolateBullets(a, b, time) {
 }
 
 /**
+ * extrapolatePlayers is every player of snapshot b carried on for aheadMs past it, at the
+ * velocity it had between a and b (spanMs apart), at most MAX_EXTRAPOLATION_MS: when the
+ * buffer runs dry others keep moving briefly instead of freezing, then stand. A player new in
+ * b, dead, or one that jumped is shown as in b.
+ */
+export function extrapolatePlayers(a, b, aheadMs, spanMs, teleportDistance = TELEPORT_DISTANCE) {
+  const k = a === b || !(spanMs > 0) ? 0 : Math.min(Math.max(aheadMs, 0), MAX_EXTRAPOLATION_MS) / spanMs;
+  const before = new Map();
+  if (k > 0) for (const p of a.players) before.set(p.id, p);
+  return b.players.map((pb) => {
+    const pa = before.get(pb.id);
+    if (!pa || !pa.alive || !pb.alive || Math.hypot(pb.x - pa.x, pb.y - pa.y) > teleportDistance) return { ...pb };
+    return { ...pb, x: pb.x + (pb.x - pa.x) * k, y: pb.y + (pb.y - pa.y) * k };
+  });
+}
+
+/**
  * SnapshotBuffer keeps the newest snapshots, each stamped with its local receive time, and
  * samples the arena at a local time.
  */
@@ -143,7 +169,8 @@ export class SnapshotBuffer {
     this.clock = new TickClock(tickRate);
     this.size = size;
     this.teleportDistance = teleportDistance;
-    this.entries = []; // {snapshot, tick, receivedAt, time}, rising tick
+    this.msPerTick = 1000 / tickRate;
+    this.entries = []; // {snapshot, tick, receivedAt, time, serverTime}, rising tick
   }
 
   /** newest is the newest snapshot, or null. */
@@ -157,7 +184,7 @@ export class SnapshotBuffer {
     const newest = this.newest;
     if (newest && snapshot.tick <= newest.tick) return false;
     this.clock.observe(snapshot.tick, receivedAt);
-    this.entries.push({ snapshot, tick: snapshot.tick, receivedAt, time: 0 });
+    this.entries.push({ snapshot, tick: snapshot.tick, receivedAt, time: 0, serverTime: snapshot.tick * this.msPerTick });
     if (this.entries.length > this.size) this.entries.shift();
     // Times come from the tick clock, so that entries stay evenly spaced.
     for (const e of this.entries) e.time = this.clock.timeOf(e.tick);
@@ -166,19 +193,44 @@ export class SnapshotBuffer {
 
   /**
    * sample is the arena as drawn at local time now: {players, bullets, tick, underrun} at
-   * now − delay, or null before the first snapshot. underrun: the time is past the newest
-   * snapshot, so the buffer ran dry and players stand at their newest positions.
+   * now − delay, by the tick clock of snapshot arrivals (before the server clock is known),
+   * or null before the first snapshot. See sampleAt.
    */
   sample(now, delay = INTERPOLATION_DELAY_MS) {
-    const time = now - delay;
-    const br = bracket(this.entries, time);
+    return this.sampleAt(now - delay, 'time');
+  }
+
+  /** sampleServer is the arena at server time serverMs (ms; tick × ms per tick). */
+  sampleServer(serverMs) {
+    return this.sampleAt(serverMs, 'serverTime');
+  }
+
+  /**
+   * sampleAt is the arena at time on the scale key ('time': local; 'serverTime'). underrun:
+   * the time is past the newest snapshot, so the buffer ran dry; then players move on along
+   * their last velocity for at most MAX_EXTRAPOLATION_MS, and stand after that.
+   */
+  sampleAt(time, key) {
+    const br = bracket(this.entries, time, key);
     if (!br) return null;
     const { a, b, t } = br;
+    const n = this.entries.length;
+    const last = this.entries[n - 1];
+    const underrun = time > last[key];
+    if (underrun && n >= 2) {
+      const prev = this.entries[n - 2];
+      return {
+        players: extrapolatePlayers(prev.snapshot, last.snapshot, time - last[key], last[key] - prev[key], this.teleportDistance),
+        bullets: extrapolateBullets(last, null, time, key),
+        tick: last.tick,
+        underrun,
+      };
+    }
     return {
       players: interpolatePlayers(a.snapshot, b.snapshot, t, this.teleportDistance),
-      bullets: extrapolateBullets(a, b, time),
+      bullets: extrapolateBullets(a, b, time, key),
       tick: lerp(a.tick, b.tick, t),
-      underrun: time > this.entries[this.entries.length - 1].time,
+      underrun,
     };
   }
 }

@@ -261,6 +261,12 @@ window.tickwire = {
   get predictionStats() { return game?.session?.predictor?.stats() ?? null; },
   get frames() { return game?.session?.frames ?? 0; },
   get underruns() { return game?.session?.underruns ?? 0; },
+  // The server time now by the pongs' estimate (ms; tick × ms per tick), or null before one.
+  get serverClockMs() {
+    const c = game?.session?.clock;
+    return c?.ready ? c.serverMs(performance.now()) : null;
+  },
+  get tickRate() { return game?.session?.welcome?.tickRate ?? null; },
 };
 
 const params = new URLSearchParams(location.search);

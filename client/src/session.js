@@ -1,13 +1,16 @@
 // One game session: a connection and what it has learnt. It sends an input every tick and a
 // ping twice a second from the welcome until the close, applies the protocol 2 snapshots to
 // their baselines (replica.js) and keeps them for interpolation, predicts your own player
-// (prediction.js), and measures round-trip time, bytes received and how smoothly it all ran.
-// It draws nothing.
+// (prediction.js), estimates server time from the pongs (clock.js) and the interpolation
+// delay from how late snapshots arrive (delay.js), and measures round-trip time, bytes
+// received and how smoothly it all ran. It draws nothing.
 
 import { Connection } from './connection.js';
 import { MsgType, Buttons, encodeInput, encodePing } from './protocol.js';
 import { makeTileMap } from './map.js';
 import { SnapshotBuffer, INTERPOLATION_DELAY_MS } from './interpolation.js';
+import { ServerClock } from './clock.js';
+import { InterpolationDelay } from './delay.js';
 import { RateMeter } from './stats.js';
 import { Replica } from './replica.js';
 import { makeArena } from './movement.js';
@@ -46,7 +49,8 @@ export class Session {
     this.rtts = []; // the newest RTT_SAMPLES round trips, for the jitter
     this.serverRttMs = null; // the server's own measure, from the newest pong
     this.serverTick = 0; // from the newest pong
-    this.pingClockMs = null; // local time of server tick 0, by the newest pong (NTP-style)
+    this.clock = null; // ServerClock, from the welcome on: server time from the pongs
+    this.delay = null; // InterpolationDelay, from the welcome on
     this.frames = 0; // frames drawn (view calls)
     this.underruns = 0; // of which the interpolation buffer had run dry
     this.bytes = new RateMeter(1000);
@@ -88,6 +92,8 @@ export class Session {
         this.tileMap = makeTileMap(msg.map);
         this.buffer = new SnapshotBuffer(msg.tickRate, { teleportDistance: Math.max(100, 4 * msg.rules.playerRadius) });
         this.replica = new Replica(msg.tickRate);
+        this.clock = new ServerClock(msg.tickRate);
+        this.delay = new InterpolationDelay(msg.snapshotRate, { startMs: INTERPOLATION_DELAY_MS });
         this.predictor = new Predictor(makeArena(msg.map), msg.rules, msg.tickRate);
         this.start(msg.tickRate);
         this.onWelcome?.(this);
@@ -103,7 +109,7 @@ export class Session {
           this.rttMs = at - msg.clientTime;
           this.rtts.push(this.rttMs);
           if (this.rtts.length > RTT_SAMPLES) this.rtts.shift();
-          this.pingClockMs = at - this.rttMs / 2 - msg.serverTick * (1000 / (this.welcome?.tickRate ?? 30));
+          this.clock?.observe(msg.clientTime, at, msg.serverTick);
         }
         // 0 until the server has its first sample: not a measure yet.
         if (msg.serverRTT > 0) this.serverRttMs = msg.serverRTT;
@@ -127,6 +133,12 @@ export class Session {
       return this.conn.fail(err.message);
     }
     if (!state || !this.buffer.push(state, at)) return undefined;
+    if (this.clock.ready) {
+      // How late it came, against its tick's server time plus the one-way transit.
+      this.clock.update(at);
+      const expected = this.clock.tickMs(state.tick) - this.clock.offsetMs + this.clock.transitMs;
+      this.delay.observe(at - expected, at);
+    }
     const self = state.players.find((p) => p.id === this.welcome.playerId);
     if (self) this.predictor.reconcile(self, state.lastSeq, at);
     return undefined;
@@ -150,15 +162,19 @@ export class Session {
    * interpolation and the prediction.
    */
   debug(now = this.now()) {
-    const snapClock = this.buffer?.clock.offset;
+    const clock = this.clock?.ready ? this.clock : null;
     return {
       rttMs: this.rttMs,
       serverRttMs: this.serverRttMs,
       jitterMs: this.jitterMs,
-      // Where the snapshots' tick clock puts server tick 0, against the pongs' estimate: how
-      // much later than half a round trip snapshots arrive.
-      clockOffsetMs: snapClock === undefined || this.pingClockMs === null ? null : snapClock - this.pingClockMs,
-      interpolationDelayMs: INTERPOLATION_DELAY_MS,
+      // Server time − local time, as drawn with, and how far it still has to slew.
+      clockOffsetMs: clock ? clock.offsetMs : null,
+      clockErrorMs: clock ? clock.offset.target - clock.offsetMs : null,
+      clockSnaps: clock ? clock.offset.snaps : 0,
+      transitMs: clock ? clock.transitMs : null,
+      interpolationDelayMs: this.delay ? this.delay.valueMs : INTERPOLATION_DELAY_MS,
+      delayTargetMs: this.delay ? this.delay.targetMs : null,
+      latenessMs: this.delay?.lateMs ?? null,
       prediction: this.predictor ? this.predictor.stats() : null,
       pendingInputs: this.predictor ? this.predictor.pending.length : 0,
       frames: this.frames,
@@ -219,13 +235,27 @@ export class Session {
   }
 
   /**
+   * renderServerMs is the server time others are drawn at, at local time now: the estimated
+   * server time, less the one-way transit (so: the newest snapshot that can have arrived),
+   * less the interpolation delay; or null before the first pong (then the snapshots' own
+   * arrival times place them, INTERPOLATION_DELAY_MS back).
+   */
+  renderServerMs(now) {
+    if (!this.clock?.ready) return null;
+    this.clock.update(now);
+    this.delay.update(now);
+    return this.clock.serverMs(now) - this.clock.transitMs - this.delay.valueMs;
+  }
+
+  /**
    * view is what to draw at local time now: others interpolated, yourself where prediction
    * puts you (moving on along the direction held now), bullets extrapolated. One call per
-   * frame: it counts frames and buffer underruns.
+   * frame: it counts frames and buffer underruns (frames drawn past the newest snapshot).
    */
   view(now) {
     if (!this.buffer) return null;
-    const sample = this.buffer.sample(now);
+    const at = this.renderServerMs(now);
+    const sample = at === null ? this.buffer.sample(now) : this.buffer.sampleServer(at);
     if (!sample) return null;
     if (this.connected) {
       this.frames++;

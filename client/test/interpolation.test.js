@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   INTERPOLATION_DELAY_MS, MAX_EXTRAPOLATION_MS, lerp, lerpAngle, bracket, interpolatePlayer,
-  interpolatePlayers, extrapolateBullets, TickClock, SnapshotBuffer,
+  interpolatePlayers, extrapolateBullets, extrapolatePlayers, TickClock, SnapshotBuffer,
 } from '../src/interpolation.js';
 
 const near = (a, b, eps = 1e-9) => Math.abs(a - b) <= eps;
@@ -154,15 +154,41 @@ describe('SnapshotBuffer', () => {
     assert.ok(near(s.tick, 15.5, 1e-6));
   });
 
-  test('clamps to the newest snapshot when the buffer runs dry', () => {
+  test('extrapolates briefly when the buffer runs dry, then stands', () => {
     const buf = new SnapshotBuffer(30);
-    fill(buf, 5);
+    fill(buf, 5); // x = 3 per tick; the newest, tick 4, at x 12 and local time 1000 + 4 ticks
+    const newest = 1000 + 4 * ms + INTERPOLATION_DELAY_MS;
+    const half = buf.sample(newest + 50); // 1.5 ticks past the newest
+    assert.ok(near(half.players[0].x, 12 + 3 * 1.5, 1e-6), `x ${half.players[0].x}`);
+    assert.equal(half.underrun, true);
+    // At most MAX_EXTRAPOLATION_MS past it (3 ticks), however long the buffer stays dry.
     const s = buf.sample(1e6);
-    assert.equal(s.players[0].x, 12);
+    assert.ok(near(s.players[0].x, 12 + 3 * MAX_EXTRAPOLATION_MS / ms, 1e-6), `x ${s.players[0].x}`);
     assert.equal(s.tick, 4);
     assert.equal(s.underrun, true);
-    assert.equal(buf.sample(0).players[0].x, 0); // and to the oldest before its start
+    assert.equal(buf.sample(0).players[0].x, 0); // clamps to the oldest before its start
     assert.equal(buf.sample(0).underrun, false);
+  });
+
+  test('one snapshot alone is not extrapolated', () => {
+    const buf = new SnapshotBuffer(30);
+    fill(buf, 1, 7);
+    const s = buf.sample(1e6);
+    assert.equal(s.players[0].x, 7);
+    assert.equal(s.underrun, true);
+  });
+
+  test('samples at server time: tick × ms per tick, whatever the arrival times', () => {
+    const buf = new SnapshotBuffer(30);
+    const jitter = [0, 40, 3, 22, 0, 9];
+    jitter.forEach((j, i) => buf.push(snap(10 + i, [player(1, 10 * i, 0)]), 5000 + i * ms + j));
+    const s = buf.sampleServer(12.25 * ms);
+    assert.ok(near(s.players[0].x, 22.5, 1e-6), `x ${s.players[0].x}`);
+    assert.ok(near(s.tick, 12.25, 1e-6));
+    assert.equal(s.underrun, false);
+    const dry = buf.sampleServer(15 * ms + 20);
+    assert.equal(dry.underrun, true);
+    assert.ok(near(dry.players[0].x, 50 + 10 * 20 / ms, 1e-6), `x ${dry.players[0].x}`);
   });
 
   test('refuses stale snapshots and keeps a bounded buffer', () => {
@@ -201,5 +227,28 @@ describe('SnapshotBuffer', () => {
 
   test('empty buffer samples nothing', () => {
     assert.equal(new SnapshotBuffer(30).sample(1000), null);
+  });
+});
+
+describe('extrapolatePlayers', () => {
+  const a = snap(1, [player(1, 0, 0), player(2, 0, 0), player(3, 0, 0, { alive: false }), player(4, 0, 0)]);
+  const b = snap(2, [player(1, 10, 5), player(2, 500, 0), player(3, 10, 0), player(4, 10, 0, { alive: false }), player(5, 1, 1)]);
+
+  test('carries on at the last velocity, bounded by MAX_EXTRAPOLATION_MS', () => {
+    const [p] = extrapolatePlayers(a, b, 50, 100);
+    assert.deepEqual([p.x, p.y], [15, 7.5]);
+    const [q] = extrapolatePlayers(a, b, 10 * MAX_EXTRAPOLATION_MS, 100);
+    assert.deepEqual([q.x, q.y], [10 + 10 * MAX_EXTRAPOLATION_MS / 100, 5 + 5 * MAX_EXTRAPOLATION_MS / 100]);
+  });
+
+  test('jumped, respawned, dead and new players stand as in the newest snapshot', () => {
+    const out = extrapolatePlayers(a, b, 50, 100);
+    assert.deepEqual(out.slice(1).map((p) => [p.id, p.x, p.y]), [[2, 500, 0], [3, 10, 0], [4, 10, 0], [5, 1, 1]]);
+  });
+
+  test('no time ahead or no second snapshot: as in the newest', () => {
+    assert.equal(extrapolatePlayers(a, b, 0, 100)[0].x, 10);
+    assert.equal(extrapolatePlayers(a, b, -5, 100)[0].x, 10);
+    assert.equal(extrapolatePlayers(b, b, 50, 100)[0].x, 10);
   });
 });

@@ -1,0 +1,83 @@
+// Session's render time: others are drawn on the server clock from the pongs once there is
+// one, at (server time − one-way transit − interpolation delay), and on the snapshots' own
+// arrival times before. No socket: a stub WebSocket, and messages handed to handle().
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Session } from '../src/session.js';
+import { MsgType } from '../src/protocol.js';
+import { INTERPOLATION_DELAY_MS } from '../src/interpolation.js';
+
+class StubSocket {
+  constructor() { this.sent = []; }
+  addEventListener() {}
+  send(data) { this.sent.push(data); }
+  close() {}
+}
+const realWebSocket = globalThis.WebSocket;
+globalThis.WebSocket = StubSocket;
+after(() => { globalThis.WebSocket = realWebSocket; });
+
+const TICK_RATE = 30;
+const MS = 1000 / TICK_RATE;
+const welcome = {
+  type: MsgType.WELCOME, playerId: 1, tickRate: TICK_RATE, snapshotRate: TICK_RATE,
+  map: { name: 'm', tileSize: 40, cols: 2, rows: 2, tiles: '....', width: 80, height: 80 },
+  rules: { playerRadius: 16, bulletRadius: 4, maxHealth: 100, playerSpeed: 220 },
+  roomId: 'r', token: 't',
+};
+const other = (tick) => ({ id: 2, x: 3 * tick, y: 0, aim: 0, alive: true, health: 100, name: 'b', hue: 1, kills: 0, deaths: 0, flags: 0 });
+
+function session() {
+  const s = new Session({ url: 'ws://x/ws', name: 'a', input: { move: () => ({ x: 0, y: 0 }), firing: () => false }, now: () => 0 });
+  s.handle(welcome, 0);
+  s.stop(); // no timers: the test drives time
+  return s;
+}
+
+/** snapshots pushes ticks from..to into the buffer, arriving transit ms after their server time − offset. */
+function snapshots(s, from, to, offset, transit) {
+  for (let tick = from; tick <= to; tick++) {
+    const at = tick * MS - offset + transit;
+    s.buffer.push({ tick, players: [other(tick)], bullets: [] }, at);
+    if (s.clock.ready) {
+      s.clock.update(at);
+      s.delay.observe(at - (s.clock.tickMs(tick) - s.clock.offsetMs + s.clock.transitMs), at);
+    }
+  }
+}
+
+test('before the first pong, others are drawn INTERPOLATION_DELAY_MS behind the arrivals', () => {
+  const s = session();
+  snapshots(s, 100, 120, 2000, 75); // tick t arrives at local t × MS − 2000 + 75
+  assert.equal(s.renderServerMs(2000), null);
+  const now = 110 * MS - 2000 + 75 + INTERPOLATION_DELAY_MS;
+  const v = s.view(now);
+  assert.ok(Math.abs(v.players[0].x - 3 * 110) < 1e-6, `x ${v.players[0].x}`);
+});
+
+test('after pongs: server time − transit − the adaptive delay, and no underruns on time', () => {
+  const s = session();
+  const offset = 2000; // server ms − local ms
+  // Pongs: 75 ms each way; the server at tick floor((sent + 75 + offset) / MS).
+  for (let sent = 0; sent < 4000; sent += 500) {
+    s.handle({ type: MsgType.PONG, clientTime: sent, serverTick: Math.floor((sent + 75 + offset) / MS), serverRTT: 150 }, sent + 150);
+  }
+  assert.ok(Math.abs(s.clock.offsetMs - offset) <= MS / 2, `offset ${s.clock.offsetMs}`);
+  assert.ok(Math.abs(s.clock.transitMs - 75) < 1e-9);
+  snapshots(s, 150, 400, offset, 75);
+  let underruns = 0;
+  for (let now = 300 * MS - offset + 75; now < 400 * MS - offset + 75; now += 16) {
+    const at = s.renderServerMs(now);
+    const want = now + s.clock.offsetMs - 75 - s.delay.valueMs;
+    assert.ok(Math.abs(at - want) < 1e-9);
+    if (s.buffer.sampleServer(at).underrun) underruns++;
+  }
+  assert.equal(underruns, 0);
+  // On-time snapshots: the delay settles at two snapshot intervals, plus what the tick
+  // quantisation of the pongs leaves in the offset (at most half a tick).
+  assert.ok(s.delay.valueMs >= 2 * MS && s.delay.valueMs <= 2.5 * MS + 1e-6, `delay ${s.delay.valueMs}`);
+  const d = s.debug(0);
+  assert.ok(Math.abs(d.clockOffsetMs - offset) <= MS / 2);
+  assert.equal(d.interpolationDelayMs, s.delay.valueMs);
+});
