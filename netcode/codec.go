@@ -222,7 +222,9 @@ func (cd *ClientDecoder) Decode(b []byte, m *ClientMessage) error {
 			m.Join.Token = rd.str("join token", maxTokenBytes)
 		}
 	case MsgInput:
-		arity(7)
+		if n != 7 && n != 8 {
+			rd.fail("message type 3: %d fields, want 7 or 8", n)
+		}
 		in := &m.Input
 		in.Seq = uint32(rd.uint("input seq", math.MaxUint32))
 		in.Ack = uint32(rd.uint("input ack", math.MaxUint32))
@@ -230,6 +232,10 @@ func (cd *ClientDecoder) Decode(b []byte, m *ClientMessage) error {
 		in.MoveY = rd.float("input moveY")
 		in.Aim = rd.float("input aim")
 		in.Buttons = Buttons(rd.uint("input buttons", uint64(knownButtons)))
+		in.ViewTick = 0
+		if n == 8 {
+			in.ViewTick = uint32(rd.uint("input viewTick", math.MaxUint32))
+		}
 		if rd.err == nil && math.Hypot(in.MoveX, in.MoveY) > 1.001 {
 			rd.fail("input move: longer than 1")
 		}
@@ -322,13 +328,14 @@ func (e *Encoder) Join(j Join) []byte {
 // Input encodes an input.
 func (e *Encoder) Input(in Input) []byte {
 	w := e.w
-	w.header(MsgInput, 6)
+	w.header(MsgInput, 7)
 	w.uint(uint64(in.Seq))
 	w.uint(uint64(in.Ack))
 	w.f64(in.MoveX)
 	w.f64(in.MoveY)
 	w.f64(in.Aim)
 	w.uint(uint64(in.Buttons))
+	w.uint(uint64(in.ViewTick))
 	return w.bytesCopy()
 }
 

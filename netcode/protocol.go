@@ -98,6 +98,9 @@ type Input struct {
 	MoveX, MoveY float64 // length at most 1
 	Aim          float64 // radians, finite
 	Buttons      Buttons
+	// ViewTick is the server tick the client was drawing other players at when it made this
+	// input (0: unknown). Lag compensation rewinds the input's shot to it, within bounds.
+	ViewTick uint32
 }
 
 // Snapshot is what one client sees of the arena at one tick, in world units: what

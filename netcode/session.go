@@ -384,8 +384,8 @@ func (s *Session) handle(b []byte) *CloseError {
 		if m.Input.Seq <= s.lastSeq {
 			return closeErr(CloseInvalid, "input seq %d not above %d", m.Input.Seq, s.lastSeq)
 		}
-		if tick := s.h.ServerTick(); m.Input.Ack > tick {
-			return closeErr(CloseInvalid, "input ack %d is ahead of the server's tick %d", m.Input.Ack, tick)
+		if tick := s.h.ServerTick(); m.Input.Ack > tick || m.Input.ViewTick > tick {
+			return closeErr(CloseInvalid, "input ack %d or viewTick %d is ahead of the server's tick %d", m.Input.Ack, m.Input.ViewTick, tick)
 		}
 		s.lastSeq = m.Input.Seq
 		s.h.HandleInput(s, m.Input)

@@ -199,7 +199,8 @@ func TestSessionRefusesBadInput(t *testing.T) {
 		{"input before join", [][]byte{enc.Input(Input{Seq: 1})}, false, CloseInvalid, "input before join"},
 		{"second join", [][]byte{join, join}, false, CloseInvalid, "second join"},
 		{"seq goes back", [][]byte{join, enc.Input(Input{Seq: 5}), enc.Input(Input{Seq: 5})}, false, CloseInvalid, "seq 5 not above 5"},
-		{"ack from the future", [][]byte{join, enc.Input(Input{Seq: 1, Ack: 78})}, false, CloseInvalid, "ack 78 is ahead of the server's tick 77"},
+		{"ack from the future", [][]byte{join, enc.Input(Input{Seq: 1, Ack: 78})}, false, CloseInvalid, "is ahead of the server's tick 77"},
+		{"view tick from the future", [][]byte{join, enc.Input(Input{Seq: 1, ViewTick: 90})}, false, CloseInvalid, "viewTick 90 is ahead"},
 		{"room full", [][]byte{enc.Join(Join{Name: "full"})}, false, CloseTryAgainLater, "room full"},
 		{"unknown type", [][]byte{join, {0x91, 0x63}}, false, CloseInvalid, "unknown message type 99"},
 	}

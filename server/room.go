@@ -13,9 +13,25 @@ import (
 	"github.com/tickwire/tickwire/netcode"
 )
 
-// clientInterpDelay is how far behind the browser client draws other players (its
-// INTERPOLATION_DELAY_MS). Lag compensation adds it to half the round trip.
-const clientInterpDelay = 100 * time.Millisecond
+// Lag compensation trusts a client's view tick only so far: the rewind it implies may not
+// exceed the measured round trip plus this much interpolation delay (the browser's adapts
+// between 50 and 300 ms). A client that does not say uses half its round trip plus
+// assumedInterpDelay.
+const (
+	maxInterpDelay     = 300 * time.Millisecond
+	assumedInterpDelay = 100 * time.Millisecond
+)
+
+// rewind returns how many ticks to rewind the shots of an input made while its client drew
+// others at viewTick (0: unknown), for a client whose smoothed round trip is rtt. The input
+// is applied in the coming tick.
+func (r *Room) rewind(viewTick uint32, rtt time.Duration) int {
+	if viewTick == 0 {
+		return r.world.RewindTicks(rtt/2 + assumedInterpDelay)
+	}
+	claimed := int(r.world.Tick+1) - int(viewTick)
+	return min(max(claimed, 0), r.world.RewindTicks(rtt+maxInterpDelay))
+}
 
 // RoomConfig sets up a room.
 type RoomConfig struct {
@@ -148,7 +164,7 @@ func (r *Room) step(period time.Duration) {
 		next, late := m.q.Next()
 		in := next.GameInput(m.id, late)
 		if m.s != nil { // lag compensation: shots hit what the shooter saw
-			in.Rewind = r.world.RewindTicks(m.s.RTT()/2 + clientInterpDelay)
+			in.Rewind = r.rewind(next.ViewTick, m.s.RTT())
 		}
 		r.stepInput = append(r.stepInput, in)
 	}

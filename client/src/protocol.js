@@ -127,7 +127,7 @@ export function encodeJoin(name, token = '') {
  * encodeInput: [3, seq, ack, moveX, moveY, aim, buttons]. It refuses values the server would
  * close the connection for, so a bug shows here and not as a 1007.
  */
-export function encodeInput({ seq, ack, moveX, moveY, aim, buttons }) {
+export function encodeInput({ seq, ack, moveX, moveY, aim, buttons, viewTick = 0 }) {
   checkUint32('input seq', seq);
   if (seq === 0) throw new RangeError('protocol: input seq starts at 1');
   checkUint32('input ack', ack);
@@ -138,7 +138,8 @@ export function encodeInput({ seq, ack, moveX, moveY, aim, buttons }) {
   if (!Number.isInteger(buttons) || buttons < 0 || (buttons & ~Buttons.FIRE) !== 0) {
     throw new RangeError(`protocol: input buttons has unknown bits: ${buttons}`);
   }
-  return encode([MsgType.INPUT, seq, ack, moveX, moveY, aim, buttons]);
+  checkUint32('input viewTick', viewTick);
+  return encode([MsgType.INPUT, seq, ack, moveX, moveY, aim, buttons, viewTick]);
 }
 
 /** encodePing: [5, clientTime]. The server echoes clientTime in a pong. */

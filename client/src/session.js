@@ -208,6 +208,7 @@ export class Session {
       moveY: move.y,
       aim: this.lastAim,
       buttons: this.input.firing() ? Buttons.FIRE : 0,
+      viewTick: this.viewTick(this.now()),
     }));
     if (sent) this.predictor.input(this.seq, move.x, move.y, this.now());
   }
@@ -232,6 +233,18 @@ export class Session {
   self() {
     const s = this.lastSnapshot;
     return s && this.welcome ? s.players.find((p) => p.id === this.welcome.playerId) : undefined;
+  }
+
+  /**
+   * viewTick is the server tick others are drawn at, at local time now (0 while the server
+   * clock is not known yet): the server rewinds this input's shots to it (lag compensation).
+   * Never ahead of the newest snapshot applied, which the server checks.
+   */
+  viewTick(now) {
+    const at = this.renderServerMs(now);
+    if (at === null || !this.clock) return 0;
+    const tick = Math.floor(at / this.clock.msPerTick);
+    return Math.max(0, Math.min(tick, this.replica.ack));
   }
 
   /**

@@ -60,16 +60,17 @@ describe('encode', () => {
   });
 
   test('input round-trips, field order included', () => {
-    const m = { seq: 42, ack: 1000, moveX: 0.6, moveY: -0.8, aim: -2.5, buttons: Buttons.FIRE };
-    assert.deepEqual(decode(encodeInput(m)), [3, 42, 1000, 0.6, -0.8, -2.5, 1]);
+    const m = { seq: 42, ack: 1000, moveX: 0.6, moveY: -0.8, aim: -2.5, buttons: Buttons.FIRE, viewTick: 996 };
+    assert.deepEqual(decode(encodeInput(m)), [3, 42, 1000, 0.6, -0.8, -2.5, 1, 996]);
     const still = { seq: 4294967295, ack: 0, moveX: 0, moveY: 0, aim: 0, buttons: 0 };
-    assert.deepEqual(decode(encodeInput(still)), [3, 4294967295, 0, 0, 0, 0, 0]);
+    assert.deepEqual(decode(encodeInput(still)), [3, 4294967295, 0, 0, 0, 0, 0, 0]);
     const diag = { seq: 1, ack: 0, moveX: Math.SQRT1_2, moveY: Math.SQRT1_2, aim: Math.PI, buttons: 0 };
-    assert.deepEqual(decode(encodeInput(diag)), [3, 1, 0, Math.SQRT1_2, Math.SQRT1_2, Math.PI, 0]);
+    assert.deepEqual(decode(encodeInput(diag)), [3, 1, 0, Math.SQRT1_2, Math.SQRT1_2, Math.PI, 0, 0]);
+    assert.throws(() => encodeInput({ ...m, viewTick: -1 }), RangeError);
   });
 
   test('input stays within the server read limit', () => {
-    const m = { seq: 4294967295, ack: 4294967295, moveX: -0.123456789, moveY: 0.987654321, aim: -3.14159, buttons: 1 };
+    const m = { seq: 4294967295, ack: 4294967295, moveX: -0.123456789, moveY: 0.987654321, aim: -3.14159, buttons: 1, viewTick: 4294967295 };
     assert.ok(encodeInput(m).byteLength < 64);
   });
 

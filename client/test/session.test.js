@@ -81,3 +81,20 @@ test('after pongs: server time − transit − the adaptive delay, and no underr
   assert.ok(Math.abs(d.clockOffsetMs - offset) <= MS / 2);
   assert.equal(d.interpolationDelayMs, s.delay.valueMs);
 });
+
+test('inputs carry the tick others are drawn at, never past the newest applied snapshot', () => {
+  const s = session();
+  assert.equal(s.viewTick(0), 0, 'no server clock yet: 0, and the server assumes');
+  const offset = 2000;
+  for (let sent = 0; sent < 4000; sent += 500) {
+    s.handle({ type: MsgType.PONG, clientTime: sent, serverTick: Math.floor((sent + 75 + offset) / MS), serverRTT: 150 }, sent + 150);
+  }
+  snapshots(s, 150, 400, offset, 75);
+  s.replica.ack = 399;
+  const now = 380 * MS - offset + 75;
+  const drawn = Math.floor(s.renderServerMs(now) / MS);
+  assert.equal(s.viewTick(now), drawn);
+  assert.ok(drawn < 380 && drawn > 370, `drawn at tick ${drawn}`);
+  s.replica.ack = 360; // behind what the clock says: the server would refuse a tick it has not sent
+  assert.equal(s.viewTick(now), 360);
+});

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/assets"
+	"github.com/tickwire/tickwire/game"
+)
+
+func TestRewindTrustsViewTicksWithinBounds(t *testing.T) {
+	src, err := assets.Map(assets.DefaultMap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := game.ParseMap(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := game.NewWorld(game.Config{Map: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		w.Step(nil)
+	}
+	r := NewRoom(w, RoomConfig{TickRate: 30, SnapshotRate: 30, MaxPlayers: 10}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tests := []struct {
+		name     string
+		viewTick uint32
+		rtt      time.Duration
+		want     int
+	}{
+		{"unknown view: half the round trip plus 100 ms", 0, 100 * time.Millisecond, 5},
+		{"an honest claim: the coming tick 101 minus 95", 95, 150 * time.Millisecond, 6},
+		{"a claim beyond the round trip plus 300 ms is cut", 60, 100 * time.Millisecond, 12},
+		{"a view tick in the future rewinds nothing", 150, 100 * time.Millisecond, 0},
+	}
+	for _, tc := range tests {
+		if got := r.rewind(tc.viewTick, tc.rtt); got != tc.want {
+			t.Errorf("%s: rewind %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
