@@ -10,35 +10,38 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tickwire/tickwire/netcode/impair"
 )
 
 // Config is everything the bench can be told. Every field is a flag; the defaults are the
 // scenario of issue #6 ("arena"): 1,000 players, 30 Hz, a 10 s ramp and a 30 s window,
 // followed by the transport floor with the same connections.
 type Config struct {
-	Players      []int         // players per run; several make a sweep. Default 1000
-	Mode         string        // "both" (arena then floor, default), "arena" or "floor"
-	Ramp         time.Duration // players join evenly over this; default 10s
-	Window       time.Duration // the measured window after the ramp; default 30s
-	FloorRamp    time.Duration // the floor's ramp; default 5s
-	FloorWindow  time.Duration // the floor's window; default 10s
-	FloorFrame   int           // bytes of the floor's frame; 0: the arena run's mean snapshot size
-	TickRate     int           // server ticks per second; default 30
-	SnapshotRate int           // snapshots per second; 0: the tick rate
-	ViewRadius   float64       // world units; passed to the server only if it has -view-radius
-	ArenaPerSide float64       // arena side = ArenaPerSide * sqrt(N); default 200
-	Seed         uint64        // world and bot seed; default 1
-	Behaviour    behaviour     // how bots play
-	DialTimeout  time.Duration // one bot's handshake, join and welcome; default 10s
-	ServerCPUs   string        // run the server under taskset -c; empty: any CPU
-	BotCPUs      string        // pin the bench (bots) to these CPUs; empty: any CPU
-	Out          string        // output folder; default <repo>/bench/out
-	Repo         string        // repository root; default: found from the working directory
-	ServerBin    string        // a prebuilt server binary; default: build ./server
-	BuildFlags   []string      // extra `go build` flags for the server (such as -overlay f.json)
-	ServerArgs   []string      // extra server flags
-	PlotFormat   string        // "png" (default) or "svg"
-	Quiet        bool          // no progress line
+	Players      []int          // players per run; several make a sweep. Default 1000
+	Mode         string         // "both" (arena then floor, default), "arena" or "floor"
+	Ramp         time.Duration  // players join evenly over this; default 10s
+	Window       time.Duration  // the measured window after the ramp; default 30s
+	FloorRamp    time.Duration  // the floor's ramp; default 5s
+	FloorWindow  time.Duration  // the floor's window; default 10s
+	FloorFrame   int            // bytes of the floor's frame; 0: the arena run's mean snapshot size
+	TickRate     int            // server ticks per second; default 30
+	SnapshotRate int            // snapshots per second; 0: the tick rate
+	ViewRadius   float64        // world units; passed to the server only if it has -view-radius
+	ArenaPerSide float64        // arena side = ArenaPerSide * sqrt(N); default 200
+	Seed         uint64         // world and bot seed; default 1
+	Behaviour    behaviour      // how bots play
+	DialTimeout  time.Duration  // one bot's handshake, join and welcome; default 10s
+	ServerCPUs   string         // run the server under taskset -c; empty: any CPU
+	BotCPUs      string         // pin the bench (bots) to these CPUs; empty: any CPU
+	Out          string         // output folder; default <repo>/bench/out
+	Repo         string         // repository root; default: found from the working directory
+	ServerBin    string         // a prebuilt server binary; default: build ./server
+	BuildFlags   []string       // extra `go build` flags for the server (such as -overlay f.json)
+	ServerArgs   []string       // extra server flags
+	Impair       *impair.Config // if set, the bots connect through this simulated network
+	PlotFormat   string         // "png" (default) or "svg"
+	Quiet        bool           // no progress line
 }
 
 // parseConfig reads the flags in args. It returns flag.ErrHelp after printing usage for -h.
@@ -77,6 +80,8 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.ServerBin, "server-bin", "", "a prebuilt server binary; empty means go build ./server in the repository")
 	fs.StringVar(&buildFlags, "build-flags", "", "extra go build flags for the server, space-separated (such as -overlay /tmp/ov.json)")
 	fs.StringVar(&serverArgs, "server-args", "", "extra server flags, space-separated")
+	var impairSpec string
+	fs.StringVar(&impairSpec, "impair", "", "connect the bots through a simulated bad network, each way (latency=75ms,jitter=10ms,stall=0.01:300ms); empty means direct")
 	fs.StringVar(&c.PlotFormat, "plot-format", "png", "plot files: png or svg")
 	fs.BoolVar(&c.Quiet, "quiet", false, "no progress line")
 	if err := fs.Parse(args); err != nil {
@@ -94,6 +99,13 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	}
 	c.BuildFlags = strings.Fields(buildFlags)
 	c.ServerArgs = strings.Fields(serverArgs)
+	if impairSpec != "" {
+		ic, err := impair.Parse(impairSpec)
+		if err != nil {
+			return c, err
+		}
+		c.Impair = &ic
+	}
 	switch {
 	case !slices.Contains([]string{"both", "arena", "floor"}, c.Mode):
 		return c, fmt.Errorf("-mode %q: want both, arena or floor", c.Mode)

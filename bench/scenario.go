@@ -64,7 +64,16 @@ func (r *runner) run(ctx context.Context, spec runSpec) (*RunResult, error) {
 		return nil, err
 	}
 
-	f := newFleet(proc.addr, spec.timing, r.cfg.Behaviour, r.cfg.Seed, r.cfg.DialTimeout)
+	botAddr := proc.addr
+	if r.cfg.Impair != nil { // the bots reach the server through a simulated bad network
+		relay, stopRelay, err := startRelay(ctx, proc.addr, *r.cfg.Impair)
+		if err != nil {
+			return nil, err
+		}
+		defer stopRelay()
+		botAddr = relay
+	}
+	f := newFleet(botAddr, spec.timing, r.cfg.Behaviour, r.cfg.Seed, r.cfg.DialTimeout)
 	var phase atomic.Int32
 	start := time.Now()
 	sampler := &sampler{fleet: f, stats: stats, pid: pid, start: start, phase: &phase, spec: spec, r: r}
