@@ -14,8 +14,8 @@ ARGS        ?=
 run: client-deps
 	go run ./server $(ARGS)
 
+# The last thing printed is the browser tests' own summary (node's test runner).
 test: client-deps chromium lint test-go fuzz test-client test-browser
-	@echo "make test: all passed"
 
 # npm ci only when the lock file changed since the last install.
 client-deps: client/node_modules/.package-lock.json
