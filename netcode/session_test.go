@@ -83,6 +83,20 @@ func serve(t *testing.T, room Handler, cfg SessionConfig) (wsURL string, cancel 
 	return "ws" + strings.TrimPrefix(srv.URL, "http"), cancel
 }
 
+// dialTest joins as a client of the session server at url, within a deadline, and closes the
+// connection when the test ends.
+func dialTest(t *testing.T, url, name string) *Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, url, name, DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // rawDial connects without joining, for tests of what a misbehaving client sends.
 func rawDial(t *testing.T, url string) *websocket.Conn {
 	t.Helper()
@@ -125,13 +139,7 @@ func readUntilClose(t *testing.T, c *websocket.Conn) (CloseCode, string, *Leave)
 func TestSessionJoinInputPingLeave(t *testing.T) {
 	room := newFakeRoom()
 	url, _ := serve(t, room, SessionConfig{})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := Dial(ctx, url, "  Al\x00ice  ", DialOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialTest(t, url, "  Al\x00ice  ")
 	if c.Welcome.PlayerID != 7 {
 		t.Errorf("welcome %+v", c.Welcome)
 	}
@@ -261,13 +269,7 @@ func TestSessionRateLimit(t *testing.T) {
 func TestSessionShutdownSends1001(t *testing.T) {
 	room := newFakeRoom()
 	url, cancel := serve(t, room, SessionConfig{})
-	ctx, stop := context.WithTimeout(context.Background(), 20*time.Second)
-	defer stop()
-	c, err := Dial(ctx, url, "a", DialOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialTest(t, url, "a")
 	cancel()
 	var leave *Leave
 	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
@@ -294,13 +296,7 @@ func TestSessionShutdownSends1001(t *testing.T) {
 func TestSessionLatestSnapshotWins(t *testing.T) {
 	room := newFakeRoom()
 	url, _ := serve(t, room, SessionConfig{})
-	ctx, stop := context.WithTimeout(context.Background(), 20*time.Second)
-	defer stop()
-	c, err := Dial(ctx, url, "a", DialOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialTest(t, url, "a")
 	s := <-room.sess
 	w := testWorld(t)
 	enc := NewDeltaEncoder()
@@ -466,13 +462,7 @@ func TestSessionMeasuresRTT(t *testing.T) {
 			}
 		},
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := Dial(ctx, url, "a", DialOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialTest(t, url, "a")
 	go func() { // keep reading: the client answers pings while it reads
 		for {
 			if _, err := c.Next(); err != nil {
@@ -486,7 +476,7 @@ func TestSessionMeasuresRTT(t *testing.T) {
 		if rtt <= 0 || rtt > 10*time.Second {
 			t.Errorf("rtt sample %v", rtt)
 		}
-	case <-ctx.Done():
+	case <-time.After(20 * time.Second):
 		t.Fatal("no RTT sample")
 	}
 	if s.RTT() <= 0 { // stored before the hook is called
