@@ -28,15 +28,6 @@ const (
 	CloseBadServerMessage CloseCode = 4400
 )
 
-// ReconnectAdvised reports whether a client closed with c should try again later.
-func (c CloseCode) ReconnectAdvised() bool {
-	switch c {
-	case CloseGoingAway, CloseInternal, CloseTryAgainLater, CloseFellBehind, CloseJoinTimeout:
-		return true
-	}
-	return false
-}
-
 // CloseError is a reason to close a session: a code and a short reason for the close frame.
 type CloseError struct {
 	Code   CloseCode
@@ -54,8 +45,5 @@ func closeErr(code CloseCode, format string, args ...any) *CloseError {
 	return &CloseError{Code: code, Reason: r}
 }
 
-// Errors a session returns.
-var (
-	ErrQueueFull = errors.New("netcode: send queue full")
-	ErrClosed    = errors.New("netcode: session closed")
-)
+// ErrQueueFull is what QueueControl returns when a session's control queue is full.
+var ErrQueueFull = errors.New("netcode: send queue full")

@@ -130,8 +130,6 @@ type ClientView struct {
 	// Ack is the tick of the newest snapshot the client says it applied; the room sets it
 	// from the client's inputs. 0 asks for a full snapshot.
 	Ack uint32
-	// Full counts the full snapshots sent, Deltas the others.
-	Full, Deltas uint64
 }
 
 type sentView struct {
@@ -199,9 +197,6 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	var basePlayers, baseBullets []uint32
 	if base != nil {
 		baseTick, basePlayers, baseBullets = base.tick, base.players, base.bullets
-		v.Deltas++
-	} else {
-		v.Full++
 	}
 
 	dst = appendArrayLen(dst, 8)

@@ -129,8 +129,6 @@ type Session struct {
 	rtt RTTEstimator
 
 	// Statistics, any goroutine.
-	BytesOut         atomic.Uint64
-	BytesIn          atomic.Uint64
 	SnapshotsReplace atomic.Uint64 // snapshots replaced before the writer sent them
 	srtt             atomic.Int64  // smoothed RTT from ping frames, ns; 0 before the first pong
 	lastWrite        atomic.Int64  // when the writer last completed a write, Unix ns
@@ -318,7 +316,6 @@ func (s *Session) readLoop() error {
 		if err != nil {
 			return err
 		}
-		s.BytesIn.Add(uint64(n))
 		s.cfg.Counters.BytesIn.Add(uint64(n))
 		if s.CloseCause() != nil {
 			continue // closing: wait for the client's close frame, ignore the rest
@@ -464,7 +461,6 @@ func (s *Session) write(b []byte) error {
 	if err := s.conn.WriteMessage(websocket.BinaryMessage, b); err != nil {
 		return err
 	}
-	s.BytesOut.Add(uint64(len(b)))
 	s.cfg.Counters.BytesOut.Add(uint64(len(b)))
 	s.lastWrite.Store(time.Now().UnixNano())
 	return nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/assets"
+	"github.com/tickwire/tickwire/netcode"
 	"github.com/tickwire/tickwire/netcode/impair"
 )
 
@@ -67,7 +68,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", 15*time.Second, "how long the player of a dropped connection waits in the world for its client to reconnect; 0 removes it at once (env "+envName("reconnect-grace")+")")
 	num(&c.MaxConnsPerIP, "max-conns-per-ip", 32, "most WebSocket connections from one IP address; more are refused with HTTP 429")
 	fs.DurationVar(&c.RoomIdleTimeout, "room-idle-timeout", 30*time.Second, "how long an empty room stays open (env "+envName("room-idle-timeout")+")")
-	fs.Float64Var(&c.ViewRadius, "view-radius", 700, "how far a player sees, in world units: entities within it are sent (protocol 2); they stay until 15% beyond it (env "+envName("view-radius")+")")
+	fs.Float64Var(&c.ViewRadius, "view-radius", netcode.DefaultViewRadius, "how far a player sees, in world units: entities within it are sent; they stay until 15% beyond it (env "+envName("view-radius")+")")
 	fs.Float64Var(&c.ArenaSize, "arena-size", 0, "arena side in world units, the map repeated to fill it; 0 means the map's own size (env "+envName("arena-size")+")")
 	str(&c.Map, "map", assets.DefaultMap, fmt.Sprintf("map to play, one of %v", assets.MapNames()))
 	fs.Uint64Var(&c.Seed, "seed", 0, "world seed for spawn choices; 0 picks one at random (env "+envName("seed")+")")
