@@ -6,14 +6,15 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decode } from '@msgpack/msgpack';
 import {
   ARTIFACTS, EXIT_TIMEOUT, TEST_TIMEOUT, VIEWPORT,
-  withDeadline, buildServer, startServer, stopServer, launchBrowser, openPlayer, waitFor, waitToSee,
+  withDeadline, buildServer, startServer, launchBrowser, openPlayer, waitFor, waitToSee,
   zoomOut, walkUntilSeen, screenshot, clearArtifacts, SEE_ALL, protocolState,
+  stopAll,
 } from './harness.js';
 
 const COLOR_TOLERANCE = 12; // per channel, 0-255
@@ -38,19 +39,9 @@ let server;
 let browser;
 
 async function cleanup() {
-  if (server) {
-    await writeFile(path.join(ARTIFACTS, 'arena-server.log'), `${server.log()}\n`).catch(() => {});
-    stopServer(server);
-    server = undefined;
-  }
-  if (browser) {
-    await browser.close().catch(() => {});
-    browser = undefined;
-  }
-  if (tmp) {
-    await rm(tmp, { recursive: true, force: true });
-    tmp = undefined;
-  }
+  const started = { server, browser, tmp };
+  server = browser = tmp = undefined;
+  await stopAll(started, 'arena-server.log');
 }
 
 after(cleanup);

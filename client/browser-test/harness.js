@@ -5,7 +5,7 @@
 // Not a test file itself (node --test runs only *.test.js here).
 
 import { spawn, execFile } from 'node:child_process';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -245,4 +245,18 @@ export function startProxy(targetPort) {
       });
     });
   });
+}
+
+/**
+ * stopAll stops what a test started: the server (its log saved to artifacts/logName), the
+ * browser, and the temporary folder. Each may be undefined. Tests call it from their finally
+ * and from after(), should they time out.
+ */
+export async function stopAll({ server, browser, tmp }, logName) {
+  if (server) {
+    await writeFile(path.join(ARTIFACTS, logName), `${server.log()}\n`).catch(() => {});
+    stopServer(server);
+  }
+  if (browser) await browser.close().catch(() => {});
+  if (tmp) await rm(tmp, { recursive: true, force: true });
 }

@@ -11,14 +11,15 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import {
   ARTIFACTS, TEST_TIMEOUT, WAIT_TIMEOUT, LISTEN_TIMEOUT,
-  withDeadline, buildServer, startServer, stopServer, launchBrowser, openPlayer, waitFor, screenshot,
+  withDeadline, buildServer, startServer, launchBrowser, openPlayer, waitFor, screenshot,
   clearArtifacts, protocolState,
+  stopAll,
 } from './harness.js';
 
 const IMPAIR = 'latency=75ms,jitter=10ms';
@@ -33,19 +34,9 @@ let server;
 let browser;
 
 async function cleanup() {
-  if (server) {
-    await writeFile(path.join(ARTIFACTS, 'prediction-server.log'), `${server.log()}\n`).catch(() => {});
-    stopServer(server);
-    server = undefined;
-  }
-  if (browser) {
-    await browser.close().catch(() => {});
-    browser = undefined;
-  }
-  if (tmp) {
-    await rm(tmp, { recursive: true, force: true });
-    tmp = undefined;
-  }
+  const started = { server, browser, tmp };
+  server = browser = tmp = undefined;
+  await stopAll(started, 'prediction-server.log');
 }
 
 after(cleanup);

@@ -8,14 +8,15 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decode } from '@msgpack/msgpack';
 import {
   ARTIFACTS, TEST_TIMEOUT,
-  buildServer, startServer, stopServer, launchBrowser, openPlayer, waitFor, waitToSee,
+  buildServer, startServer, launchBrowser, openPlayer, waitFor, waitToSee,
   zoomOut, walkUntilSeen, screenshot, clearArtifacts, startProxy, SEE_ALL, protocolState,
+  stopAll,
 } from './harness.js';
 
 // A room id the server can never make: its alphabet has no o and no u.
@@ -28,20 +29,10 @@ let browser;
 const proxies = [];
 
 async function cleanup() {
-  if (server) {
-    await writeFile(path.join(ARTIFACTS, 'reconnect-server.log'), `${server.log()}\n`).catch(() => {});
-    stopServer(server);
-    server = undefined;
-  }
-  if (browser) {
-    await browser.close().catch(() => {});
-    browser = undefined;
-  }
+  const started = { server, browser, tmp };
+  server = browser = tmp = undefined;
   for (const p of proxies.splice(0)) await p.close();
-  if (tmp) {
-    await rm(tmp, { recursive: true, force: true });
-    tmp = undefined;
-  }
+  await stopAll(started, 'reconnect-server.log');
 }
 
 after(cleanup);
