@@ -4,8 +4,8 @@ import "math"
 
 // Grid is a uniform spatial hash over the arena: each cell holds the indices of the entities
 // whose position falls in it, as linked lists threaded through two flat slices, so rebuilding it
-// every tick allocates nothing once it has grown. Collisions use it now; interest management
-// will query it the same way.
+// every tick allocates nothing once it has grown. Collisions use it. (Interest management in
+// netcode keeps its own uniform grid, laid out for its many read-only circle queries a tick.)
 type Grid struct {
 	cell       float64
 	cols, rows int

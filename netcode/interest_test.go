@@ -1,6 +1,7 @@
 package netcode
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -68,5 +69,82 @@ func TestInterestDoesNotAllocate(t *testing.T) {
 	in.Update(x, game.Vec{X: 2000, Y: 2000}, 1)
 	if n := testing.AllocsPerRun(100, func() { in.Update(x, game.Vec{X: 2000, Y: 2000}, 1) }); n != 0 {
 		t.Errorf("Update: %v allocations, want 0", n)
+	}
+}
+
+// TestInterestMatchesBruteForce checks the grid query against the definition, over random
+// histories in one persistent index: entities move, join, leave and jump (a respawn), the
+// focus wanders beyond the arena's edges, and the client sometimes skips ticks, so that all
+// three ways of knowing what was visible before (same layout, carried over, searched) run.
+func TestInterestMatchesBruteForce(t *testing.T) {
+	for seed := range uint64(8) {
+		rng := rand.New(rand.NewPCG(seed, 3))
+		const side = 3000
+		ents := map[uint32]game.Vec{}
+		nextID := uint32(1)
+		for range 300 {
+			ents[nextID] = game.Vec{X: rng.Float64() * side, Y: rng.Float64() * side}
+			nextID++
+		}
+		var x EntityIndex
+		in := NewInterest(300)
+		var want []uint32 // the reference visible set
+		focus := game.Vec{X: side / 2, Y: side / 2}
+		self := uint32(1)
+		for tick := range 400 {
+			for id, p := range ents {
+				p.X += rng.Float64()*40 - 20
+				p.Y += rng.Float64()*40 - 20
+				if rng.IntN(200) == 0 {
+					p = game.Vec{X: rng.Float64() * side, Y: rng.Float64() * side}
+				}
+				ents[id] = p
+			}
+			if rng.IntN(4) == 0 { // the layout changes
+				for k := rng.IntN(3); k > 0; k-- {
+					ents[nextID] = game.Vec{X: rng.Float64() * side, Y: rng.Float64() * side}
+					nextID++
+				}
+				for id := range ents {
+					if id != self && rng.IntN(100) == 0 {
+						delete(ents, id)
+					}
+				}
+			}
+			focus = focus.Add(game.Vec{X: rng.Float64()*120 - 60, Y: rng.Float64()*120 - 60})
+			focus.X, focus.Y = min(max(focus.X, -400), side+400), min(max(focus.Y, -400), side+400)
+
+			ids := make([]uint32, 0, len(ents))
+			for id := range ents {
+				ids = append(ids, id)
+			}
+			slices.Sort(ids)
+			x.reset(side, side, 200, len(ids))
+			for _, id := range ids {
+				x.add(id, ents[id])
+			}
+			x.done()
+			if rng.IntN(8) == 0 {
+				continue // the client skipped this tick
+			}
+			var next []uint32
+			for _, id := range ids {
+				d := ents[id].Sub(focus)
+				d2 := d.Dot(d)
+				if id == self || d2 <= in.Enter*in.Enter || d2 <= in.Leave*in.Leave && slices.Contains(want, id) {
+					next = append(next, id)
+				}
+			}
+			want = next
+			got := in.Update(&x, focus, self)
+			if !slices.Equal(got, want) {
+				t.Fatalf("seed %d tick %d: visible %v, want %v", seed, tick, got, want)
+			}
+			for k, id := range got {
+				if i := in.Index()[k]; i < 0 || x.ids[i] != id {
+					t.Fatalf("seed %d tick %d: index of %d is %d", seed, tick, id, i)
+				}
+			}
+		}
 	}
 }
