@@ -1,6 +1,7 @@
 package netcode
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/tickwire/tickwire/game"
@@ -61,7 +62,38 @@ type DeltaEncoder struct {
 	players EntityIndex
 	shots   EntityIndex
 	scratch DeltaScratch // for AppendFor
+
+	// shared holds, for the baselines many clients acknowledged, every player's delta entry
+	// against that baseline, encoded once for all of them (ShareBaselines).
+	shared    [ringLen]sharedDeltas
+	nShared   int
+	shareFrom int // clients on one baseline from which it is shared; 0 means defaultShareFrom
+	counts    [ringLen]int
 }
+
+// sharedDeltas is every current player's delta entry (mask and fields, without the id gap)
+// against the baseline at tick base, for the clients whose baseline it is: their entries
+// differ only in the id gaps, so each costs a copy instead of a comparison and an encoding.
+type sharedDeltas struct {
+	base    uint32
+	entries []sharedEntry // by the player's index this tick
+	bytes   []byte
+}
+
+// sharedEntry locates one player's entry in sharedDeltas.bytes. n is the number of msgpack
+// values the entry holds after its id gap: 0 for a player unchanged since the baseline (no
+// entry at all), notInBase for one that did not exist then.
+type sharedEntry struct {
+	off    uint32
+	len, n uint8
+}
+
+const notInBase = 0xff
+
+// defaultShareFrom is how many clients must share a baseline for their entries to be encoded
+// once. Encoding every player's entry costs about as much as a few clients' own deltas (each
+// client sees some 40 players of 1,000); below that the clients encode their own.
+const defaultShareFrom = 8
 
 // DeltaScratch is the working space of one goroutine building snapshots. Several goroutines
 // may build different clients' snapshots from one DeltaEncoder at once (after Update, which
@@ -74,9 +106,10 @@ type DeltaScratch struct {
 // NewDeltaEncoder returns an encoder.
 func NewDeltaEncoder() *DeltaEncoder { return &DeltaEncoder{} }
 
-// interestCell is the cell size of the interest indexes: a view's query box, twice the leave
-// radius across, covers about five cells a side.
-const interestCell = 400
+// interestCell is the cell size of the interest indexes. A query walks one span of cells per
+// row, trimmed to the circle: smaller cells test fewer entities outside it but walk more rows.
+// At the default view (leave radius 805) that is about nine rows.
+const interestCell = 200
 
 // Update records and indexes world w at its current tick.
 func (e *DeltaEncoder) Update(w *game.World) {
@@ -103,6 +136,69 @@ func (e *DeltaEncoder) Update(w *game.World) {
 		e.shots.add(uint32(b.ID), b.Pos)
 	}
 	e.shots.done()
+	e.nShared = 0
+}
+
+// ShareBaselines prepares the clients about to be encoded this tick, whose acknowledged
+// ticks are acks: the baselines that enough of them share get every player's delta entry
+// encoded once, which their snapshots then copy. It runs after Update and before the
+// AppendFor calls, on the goroutine that owns the encoder; skipping it changes no output,
+// only its cost.
+func (e *DeltaEncoder) ShareBaselines(acks []uint32) {
+	clear(e.counts[:])
+	for _, a := range acks {
+		if a == 0 || a == e.cur.tick {
+			continue
+		}
+		for k := range e.hist {
+			if e.hist[k].tick == a {
+				e.counts[k]++
+				break
+			}
+		}
+	}
+	from := cmp.Or(e.shareFrom, defaultShareFrom)
+	for k, n := range e.counts {
+		if n >= from {
+			e.share(&e.hist[k])
+		}
+	}
+}
+
+// share encodes every current player's delta entry against the baseline states bs.
+func (e *DeltaEncoder) share(bs *tickStates) {
+	sd := &e.shared[e.nShared]
+	e.nShared++
+	sd.base = bs.tick
+	sd.entries = slices.Grow(sd.entries[:0], len(e.cur.players))[:len(e.cur.players)]
+	sd.bytes = sd.bytes[:0]
+	for i := range e.cur.players {
+		p := &e.cur.players[i]
+		was, _ := bs.find(p.ID, int32(i))
+		if was == nil {
+			sd.entries[i] = sharedEntry{n: notInBase}
+			continue
+		}
+		if mask := diff(was, p); mask == 0 {
+			sd.entries[i] = sharedEntry{}
+		} else {
+			off := len(sd.bytes)
+			sd.bytes = append(sd.bytes, mask&0x7f)
+			var n int
+			sd.bytes, n = appendFields(sd.bytes, mask, was, p)
+			sd.entries[i] = sharedEntry{off: uint32(off), len: uint8(len(sd.bytes) - off), n: uint8(n)}
+		}
+	}
+}
+
+// sharedFor returns the shared entries against baseline tick base, or nil.
+func (e *DeltaEncoder) sharedFor(base uint32) *sharedDeltas {
+	for k := range e.nShared {
+		if e.shared[k].base == base {
+			return &e.shared[k]
+		}
+	}
+	return nil
 }
 
 // Tick is the tick of the last Update.
@@ -205,24 +301,47 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	dst = appendUint(dst, uint64(lastSeq))
 	dst = appendUint(dst, uint64(baseTick))
 
-	// Players: changed or entering, in id order.
+	// Players: changed or entering, in id order. Walking the baseline's players alongside
+	// finds those that left the view on the way.
+	shared := e.sharedFor(baseTick)
 	b := sc.entries[:0]
+	removed := sc.removed[:0]
 	count, prev, bi := 0, uint32(0), 0
 	sum := newChecksum()
 	for k, id := range vp {
-		p, term := cur.find(id, vpi[k])
-		sum.add(term)
-		var was *PlayerQ
+		// The index of a visible player in this tick's states is its index in the interest
+		// index, built from the same list; self alone may not be indexed.
+		i := vpi[k]
+		var p *PlayerQ
+		if i >= 0 {
+			p = &cur.players[i]
+			sum.add(cur.sums[i])
+		} else {
+			var term uint32
+			p, term = cur.find(id, -1)
+			sum.add(term)
+		}
 		for bi < len(basePlayers) && basePlayers[bi] < id {
+			removed = append(removed, basePlayers[bi])
 			bi++
 		}
 		if bi < len(basePlayers) && basePlayers[bi] == id {
-			was, _ = baseStates.find(id, vpi[k])
-		}
-		if was != nil {
+			bi++
+			if shared != nil && i >= 0 && shared.entries[i].n != notInBase {
+				se := shared.entries[i]
+				if se.n == 0 {
+					continue // unchanged: costs nothing
+				}
+				b = appendUint(b, uint64(id-prev))
+				b = appendShort(b, shared.bytes[se.off:se.off+uint32(se.len)])
+				count += 2 + int(se.n)
+				prev = id
+				continue
+			}
+			was, _ := baseStates.find(id, i)
 			mask := diff(was, p)
 			if mask == 0 {
-				continue // unchanged: costs nothing
+				continue
 			}
 			b = appendUint(b, uint64(id-prev))
 			b = append(b, mask&0x7f) // a positive fixint: bit 7 is fieldWhole, never set here
@@ -237,18 +356,22 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 		}
 		prev = id
 	}
+	removed = append(removed, basePlayers[bi:]...)
+	nPlayersGone := len(removed)
 	dst = appendArrayLen(dst, count)
 	dst = append(dst, b...)
 
-	// Bullets that came into view.
+	// Bullets that came into view; those that left, on the way.
 	b = b[:0]
 	count, prev, bi = 0, 0, 0
 	for k, id := range vb {
 		sum.add(id)
 		for bi < len(baseBullets) && baseBullets[bi] < id {
+			removed = append(removed, baseBullets[bi])
 			bi++
 		}
 		if bi < len(baseBullets) && baseBullets[bi] == id {
+			bi++
 			continue
 		}
 		q := e.bullet(vbi[k])
@@ -261,20 +384,27 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 		count += 6
 		prev = id
 	}
+	removed = append(removed, baseBullets[bi:]...)
 	dst = appendArrayLen(dst, count)
 	dst = append(dst, b...)
 	sc.entries = b
 
-	// Removed: in the baseline, no longer visible (left the view or ended).
-	sc.removed = appendMissing(sc.removed[:0], basePlayers, vp)
-	sc.removed = appendMissing(sc.removed, baseBullets, vb)
-	slices.Sort(sc.removed)
-	dst = appendArrayLen(dst, len(sc.removed))
+	// Removed: in the baseline, no longer visible (left the view or ended), in id order: the
+	// two sorted runs merged.
+	dst = appendArrayLen(dst, len(removed))
 	prev = 0
-	for _, id := range sc.removed {
+	ps, bs := removed[:nPlayersGone], removed[nPlayersGone:]
+	for len(ps) > 0 || len(bs) > 0 {
+		var id uint32
+		if len(bs) == 0 || len(ps) > 0 && ps[0] < bs[0] {
+			id, ps = ps[0], ps[1:]
+		} else {
+			id, bs = bs[0], bs[1:]
+		}
 		dst = appendUint(dst, uint64(id-prev))
 		prev = id
 	}
+	sc.removed = removed
 	dst = appendUint(dst, uint64(sum.fold()))
 
 	// Remember what this snapshot showed, as a baseline for later ones.
@@ -286,18 +416,18 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	return dst
 }
 
-// appendMissing appends the ids of sorted list a that are not in sorted list b.
-func appendMissing(dst, a, b []uint32) []uint32 {
-	j := 0
-	for _, id := range a {
-		for j < len(b) && b[j] < id {
-			j++
-		}
-		if j == len(b) || b[j] != id {
-			dst = append(dst, id)
-		}
+// appendShort is append(b, s...) for the few bytes of a shared entry, without the call to
+// memmove that append makes for any length.
+func appendShort(b, s []byte) []byte {
+	if cap(b)-len(b) < len(s) {
+		return append(b, s...)
 	}
-	return dst
+	n := len(b)
+	b = b[:n+len(s)]
+	for k, c := range s {
+		b[n+k] = c
+	}
+	return b
 }
 
 // appendFields appends the fields of mask: positions as changes from the baseline (small

@@ -91,6 +91,7 @@ func TestDeltaSnapshotsReproduceTheView(t *testing.T) {
 	for seed := range uint64(12) {
 		d := newDeltaWorld(t, 60, seed)
 		enc := NewDeltaEncoder()
+		enc.shareFrom = 1 // one client is enough to share its baseline's entries
 		view := NewClientView(700)
 		var client Applier
 		net := rand.New(rand.NewPCG(seed, 1))
@@ -112,6 +113,9 @@ func TestDeltaSnapshotsReproduceTheView(t *testing.T) {
 				}
 			}
 			inflight = kept
+			if net.IntN(2) == 0 {
+				enc.ShareBaselines([]uint32{view.Ack}) // half the snapshots from shared entries
+			}
 			self := d.w.Player(d.ids[0])
 			frame := enc.AppendFor(nil, view, self.Pos, uint32(d.ids[0]), 0)
 			want := intended(enc, view)
@@ -153,6 +157,56 @@ func TestDeltaSnapshotsReproduceTheView(t *testing.T) {
 			t.Errorf("seed %d: only %d of %d snapshots were deltas", seed, deltas, applied)
 		}
 		t.Logf("seed %d: %d applied, %d deltas, %d resyncs", seed, applied, deltas, resyncs)
+	}
+}
+
+// TestSharedBaselinesChangeNothing encodes a crowd's snapshots twice, from shared baseline
+// entries and each on its own: the frames must be the same, byte for byte.
+func TestSharedBaselinesChangeNothing(t *testing.T) {
+	d := newDeltaWorld(t, 300, 7)
+	encs := [2]*DeltaEncoder{NewDeltaEncoder(), NewDeltaEncoder()}
+	var views [2][]*ClientView
+	for k := range views {
+		for range d.ids {
+			views[k] = append(views[k], NewClientView(700))
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	var acks []uint32
+	shared := 0
+	for tick := range 80 {
+		d.step(true)
+		for len(views[0]) < len(d.ids) { // churn keeps the count; this is for safety
+			views[0], views[1] = append(views[0], NewClientView(700)), append(views[1], NewClientView(700))
+		}
+		for _, e := range encs {
+			e.Update(d.w)
+		}
+		acks = acks[:0]
+		for _, v := range views[0] {
+			acks = append(acks, v.Ack)
+		}
+		encs[0].ShareBaselines(acks)
+		shared += encs[0].nShared
+		for i, id := range d.ids {
+			p := d.w.Player(id)
+			a := encs[0].AppendFor(nil, views[0][i], p.Pos, uint32(id), 0)
+			b := encs[1].AppendFor(nil, views[1][i], p.Pos, uint32(id), 0)
+			if !slices.Equal(a, b) {
+				t.Fatalf("tick %d, client %d: shared entries gave\n%x\nits own encoding\n%x", tick, i, a, b)
+			}
+			// Acks one to three ticks old, some lost: several baselines at once.
+			if rng.IntN(6) > 0 {
+				ack := encs[0].Tick() - uint32(rng.IntN(3))
+				if rng.IntN(3) > 0 {
+					ack = encs[0].Tick()
+				}
+				views[0][i].Ack, views[1][i].Ack = ack, ack
+			}
+		}
+	}
+	if shared < 80 {
+		t.Errorf("%d baselines shared in 80 ticks: the shared path was hardly tested", shared)
 	}
 }
 

@@ -85,6 +85,7 @@ type Room struct {
 	stepInput []game.Input
 	sendEvery uint32
 	building  []*member // this tick's members with a protocol 2 snapshot to build
+	acks      []uint32  // their acknowledged ticks
 	builders  *builders
 }
 
@@ -199,7 +200,7 @@ func (r *Room) step(period time.Duration) {
 // It returns when it finished.
 func (r *Room) buildSnapshots() time.Time {
 	r.delta.Update(r.world)
-	r.building = r.building[:0]
+	r.building, r.acks = r.building[:0], r.acks[:0]
 	for _, m := range r.order {
 		if m.s == nil {
 			continue // held for reconnection
@@ -209,7 +210,9 @@ func (r *Room) buildSnapshots() time.Time {
 			m.focusNow = r.world.Player(m.id).Pos
 		}
 		r.building = append(r.building, m)
+		r.acks = append(r.acks, m.view.Ack)
 	}
+	r.delta.ShareBaselines(r.acks)
 	r.builders.run(r.building)
 	return time.Now()
 }
