@@ -170,12 +170,6 @@ func (in *Interest) Update(x *EntityIndex, focus game.Vec, self uint32) []uint32
 	}
 	marks := grownClear(in.spare, words)
 	in.marks, in.spare, in.layout = marks, prev, x.layout
-	wasVisible := func(i int32) bool {
-		if bySearch {
-			return containsSorted(in.visible, x.ids[i])
-		}
-		return prev[i>>6]&(1<<(i&63)) != 0
-	}
 
 	// Mark what is visible now: walk the cells that the leave circle touches, a span of
 	// contiguous cells per row, trimmed to the circle's width in that row.
@@ -197,46 +191,73 @@ func (in *Interest) Update(x *EntityIndex, focus game.Vec, self uint32) []uint32
 				continue
 			}
 			half := math.Sqrt(max(leave2-dy*dy, 0))
-			lo := x.start[r*x.cols+x.col(focus.X-half)]
-			hi := x.start[r*x.cols+x.col(focus.X+half)+1]
-			for _, e := range x.byCell[lo:hi] {
-				ex, ey := e.x-focus.X, e.y-focus.Y
-				d2 := ex*ex + ey*ey
-				if d2 <= enter2 || d2 <= leave2 && wasVisible(e.i) {
-					marks[e.i>>6] |= 1 << (e.i & 63)
-				}
+			span := x.byCell[x.start[r*x.cols+x.col(focus.X-half)]:x.start[r*x.cols+x.col(focus.X+half)+1]]
+			if bySearch {
+				markSearched(span, focus, enter2, leave2, marks, in.visible, x.ids)
+			} else {
+				markSpan(span, focus, enter2, leave2, marks, prev)
 			}
 		}
 	}
 	// Self, wherever it is.
-	selfAt := int32(-1)
+	selfIndexed := false
 	if self != 0 {
 		if k, ok := slices.BinarySearch(x.ids, self); ok {
-			selfAt = int32(k)
+			selfIndexed = true
 			marks[k>>6] |= 1 << (k & 63)
 		}
 	}
-
-	// The index holds entities in id order, so reading the bits back in order gives the
-	// visible set sorted, without sorting.
-	visible, index := in.visible[:0], in.index[:0]
-	pending := self != 0 && selfAt < 0 // self is not indexed: it goes in by id
-	for w, bitsLeft := range marks {
-		for bitsLeft != 0 {
-			i := int32(w<<6 + bits.TrailingZeros64(bitsLeft))
-			bitsLeft &= bitsLeft - 1
-			if pending && x.ids[i] > self {
-				visible, index = append(visible, self), append(index, -1)
-				pending = false
-			}
-			visible, index = append(visible, x.ids[i]), append(index, i)
-		}
-	}
-	if pending {
-		visible, index = append(visible, self), append(index, -1)
+	visible, index := collect(marks, x.ids, in.visible[:0], in.index[:0])
+	if self != 0 && !selfIndexed {
+		k, _ := slices.BinarySearch(visible, self)
+		visible, index = slices.Insert(visible, k, self), slices.Insert(index, k, -1)
 	}
 	in.visible, in.index = visible, index
 	return visible
+}
+
+// markSpan marks the entities of span that are visible from focus: inside the enter radius,
+// or inside the leave radius and visible before (in prev).
+func markSpan(span []cellEntry, focus game.Vec, enter2, leave2 float64, marks, prev []uint64) {
+	for _, e := range span {
+		ex, ey := e.x-focus.X, e.y-focus.Y
+		d2 := ex*ex + ey*ey
+		if d2 <= enter2 || d2 <= leave2 && prev[e.i>>6]&(1<<(e.i&63)) != 0 {
+			marks[e.i>>6] |= 1 << (e.i & 63)
+		}
+	}
+}
+
+// markSearched is markSpan for a client whose marks are too old: what was visible before is
+// searched for in its visible ids.
+func markSearched(span []cellEntry, focus game.Vec, enter2, leave2 float64, marks []uint64, visible, ids []uint32) {
+	for _, e := range span {
+		ex, ey := e.x-focus.X, e.y-focus.Y
+		d2 := ex*ex + ey*ey
+		if d2 <= enter2 || d2 <= leave2 && containsSorted(visible, ids[e.i]) {
+			marks[e.i>>6] |= 1 << (e.i & 63)
+		}
+	}
+}
+
+// collect appends the marked entities' ids and indices. The index holds entities in id
+// order, so reading the bits back in order gives the ids sorted, without sorting.
+func collect(marks []uint64, ids, visible []uint32, index []int32) ([]uint32, []int32) {
+	n := 0
+	for _, w := range marks {
+		n += bits.OnesCount64(w)
+	}
+	visible, index = slices.Grow(visible, n)[:n], slices.Grow(index, n)[:n]
+	k := 0
+	for w, bitsLeft := range marks {
+		for bitsLeft != 0 && k < n {
+			i := int32(w<<6 + bits.TrailingZeros64(bitsLeft))
+			bitsLeft &= bitsLeft - 1
+			visible[k], index[k] = ids[i], i
+			k++
+		}
+	}
+	return visible, index
 }
 
 // grownClear returns s with n zeroed words, reusing its array when it is large enough.
