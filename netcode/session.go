@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"io"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,8 +99,8 @@ type Session struct {
 	log *slog.Logger
 	cfg SessionConfig
 
-	conn *websocket.Conn
-	h    Handler
+	nc net.Conn // the upgraded connection, read and written frame by frame (wsframe.go)
+	h  Handler
 
 	// Filled by the room, emptied by the write loop.
 	snap latestFrame
@@ -119,12 +119,20 @@ type Session struct {
 	Spectator bool
 
 	// Owned by the read loop.
-	dec     *ClientDecoder
-	enc     *Encoder // encodes pongs
-	msg     ClientMessage
-	rbuf    []byte
-	lastSeq uint32
-	limiter rateLimiter
+	fr        frameReader
+	frag      []byte // a message that did not fit fr's buffer, or came in fragments
+	peerClose int32  // the close code the client sent, if it did; read by the writer after readDone
+	dec       *ClientDecoder
+	enc       *Encoder // encodes pongs
+	msg       ClientMessage
+	lastSeq   uint32
+	limiter   rateLimiter
+
+	// Owned by the write loop.
+	fw        frameWriter
+	closeSent bool
+
+	pongReply atomic.Pointer[[]byte] // the payload of the client's newest unanswered ping
 
 	rtt RTTEstimator
 
@@ -140,12 +148,19 @@ func (s *Session) RTT() time.Duration { return time.Duration(s.srtt.Load()) }
 
 // NewSession wraps an upgraded connection. Call Run to serve it.
 func NewSession(conn *websocket.Conn, cfg SessionConfig, log *slog.Logger) *Session {
+	// gorilla's Conn and its buffers are not needed after the handshake: the session reads
+	// and writes frames on the connection itself.
+	return newSession(conn.NetConn(), cfg, log)
+}
+
+func newSession(nc net.Conn, cfg SessionConfig, log *slog.Logger) *Session {
 	id := uuid.NewString()
 	s := &Session{
 		ID:        id,
 		log:       log.With("sid", id[:8]),
 		cfg:       cfg.withDefaults(),
-		conn:      conn,
+		nc:        nc,
+		fr:        frameReader{nc: nc, buf: make([]byte, readBufSize)},
 		ctrl:      make(chan []byte, controlQueueLen),
 		wake:      make(chan struct{}, 1),
 		closing:   make(chan struct{}),
@@ -153,7 +168,6 @@ func NewSession(conn *websocket.Conn, cfg SessionConfig, log *slog.Logger) *Sess
 		writeDone: make(chan struct{}),
 		dec:       NewClientDecoder(),
 		enc:       NewEncoder(),
-		rbuf:      make([]byte, ReadLimit+1),
 	}
 	s.limiter = newRateLimiter(s.cfg.MessageRate, s.cfg.MessageBurst)
 	s.lastWrite.Store(time.Now().UnixNano())
@@ -291,56 +305,28 @@ func (s *Session) signal() {
 	}
 }
 
-// readLoop reads frames until the connection fails or the client closes it.
+// readLoop reads messages until the connection fails or the client closes it.
 func (s *Session) readLoop() error {
-	c := s.conn
-	_ = c.SetReadDeadline(time.Now().Add(s.cfg.PongWait))
-	c.SetPongHandler(func(payload string) error {
-		now := time.Now()
-		if len(payload) == 8 { // our pings carry their send time
-			sent := time.Unix(0, int64(binary.BigEndian.Uint64([]byte(payload))))
-			s.rtt.Observe(now.Sub(sent))
-			s.srtt.Store(int64(s.rtt.SRTT()))
-			if s.cfg.OnRTT != nil {
-				s.cfg.OnRTT(now.Sub(sent), s.rtt.SRTT())
-			}
-		}
-		return c.SetReadDeadline(now.Add(s.cfg.PongWait))
-	})
+	_ = s.nc.SetReadDeadline(time.Now().Add(s.cfg.PongWait))
 	for {
-		mt, r, err := c.NextReader()
+		op, b, tooBig, err := s.nextMessage()
 		if err != nil {
 			return err
 		}
-		n, err := readFrame(r, s.rbuf)
-		if err != nil {
-			return err
-		}
-		s.cfg.Counters.BytesIn.Add(uint64(n))
 		if s.CloseCause() != nil {
 			continue // closing: wait for the client's close frame, ignore the rest
 		}
 		switch {
-		case mt != websocket.BinaryMessage:
+		case op != opBinary:
 			s.Close(closeErr(CloseUnsupported, "text frames are not accepted"))
-		case n > ReadLimit:
+		case tooBig:
 			s.Close(closeErr(CloseTooBig, "frame over %d bytes", ReadLimit))
 		default:
-			if ce := s.handle(s.rbuf[:n]); ce != nil {
+			if ce := s.handle(b); ce != nil {
 				s.Close(ce)
 			}
 		}
 	}
-}
-
-// readFrame reads a frame into buf, which is one byte longer than the read limit. It returns
-// len(buf) for a frame that does not fit; the rest of it is never read into memory.
-func readFrame(r io.Reader, buf []byte) (int, error) {
-	n, err := io.ReadFull(r, buf)
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		return n, nil
-	}
-	return n, err
 }
 
 // handle acts on one client frame.
@@ -413,9 +399,9 @@ func (s *Session) writeLoop() {
 				return
 			}
 		case <-ping.C:
-			var ts [8]byte
-			binary.BigEndian.PutUint64(ts[:], uint64(time.Now().UnixNano()))
-			if err := s.conn.WriteControl(websocket.PingMessage, ts[:], time.Now().Add(s.cfg.WriteWait)); err != nil {
+			ts := s.fw.ping[:]
+			binary.BigEndian.PutUint64(ts, uint64(time.Now().UnixNano()))
+			if err := s.writeFrame(opPing, ts); err != nil {
 				s.abort()
 				return
 			}
@@ -429,7 +415,17 @@ func (s *Session) writeLoop() {
 			s.abort()
 			return
 		case <-s.readDone:
-			_ = s.conn.Close()
+			switch {
+			case s.CloseCause() != nil:
+				s.sendClose()
+			case s.peerClose != 0: // echo the client's close (RFC 6455, 5.5.1)
+				msg := []byte{}
+				if s.peerClose != websocket.CloseNoStatusReceived {
+					msg = websocket.FormatCloseMessage(int(s.peerClose), "")
+				}
+				_ = s.writeFrame(opClose, msg)
+			}
+			_ = s.nc.Close()
 			return
 		}
 	}
@@ -437,12 +433,17 @@ func (s *Session) writeLoop() {
 
 // abort closes the connection and waits for the read loop to notice.
 func (s *Session) abort() {
-	_ = s.conn.Close()
+	_ = s.nc.Close()
 	<-s.readDone
 }
 
 // flush writes the waiting control frames, then the pending snapshot.
 func (s *Session) flush() error {
+	if p := s.pongReply.Swap(nil); p != nil {
+		if err := s.writeFrame(opPong, *p); err != nil {
+			return err
+		}
+	}
 	for len(s.ctrl) > 0 { // the writer is the only receiver, so this does not block
 		if err := s.write(<-s.ctrl); err != nil {
 			return err
@@ -457,8 +458,7 @@ func (s *Session) flush() error {
 }
 
 func (s *Session) write(b []byte) error {
-	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
-	if err := s.conn.WriteMessage(websocket.BinaryMessage, b); err != nil {
+	if err := s.writeFrame(opBinary, b); err != nil {
 		return err
 	}
 	s.cfg.Counters.BytesOut.Add(uint64(len(b)))
@@ -468,9 +468,13 @@ func (s *Session) write(b []byte) error {
 
 // sendClose tells the client why it is being closed: a leave message, then the close frame.
 func (s *Session) sendClose() {
+	if s.closeSent {
+		return
+	}
+	s.closeSent = true
 	ce := s.closeErr
 	// A fresh encoder: s.enc belongs to the read loop. Closing is rare.
 	_ = s.write(NewEncoder().ServerLeave(Leave{Code: ce.Code, Reason: ce.Reason}))
 	msg := websocket.FormatCloseMessage(int(ce.Code), ce.Reason)
-	_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.cfg.WriteWait))
+	_ = s.writeFrame(opClose, msg)
 }
