@@ -105,7 +105,7 @@ func TestSessionWritePathAllocatesNothing(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
 		s.QueueSnapshot(append(s.SnapshotBuffer(), snapshot...))
 		<-s.wake
-		if err := s.flush(); err != nil {
+		if err := s.flush(false); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.writeFrame(opPing, s.fw.ping[:]); err != nil {

@@ -16,8 +16,9 @@ import (
 
 // SessionConfig times and bounds a session. The zero value of a field means its default.
 type SessionConfig struct {
-	// WriteWait is how long one write may take. A client that does not take a frame in that
-	// time is dropped. Default 5s.
+	// WriteWait is how long the writer may take to write what is waiting when it wakes (a
+	// snapshot, and any control frames or ping before it). A client that does not take them
+	// in that time is dropped. Default 5s.
 	WriteWait time.Duration
 	// PingPeriod is the period of WebSocket ping frames. Default 2s.
 	PingPeriod time.Duration
@@ -195,6 +196,7 @@ func (s *Session) Run(ctx context.Context, h Handler) error {
 	err := s.readLoop()
 	joinTimer.Stop()
 	close(s.readDone)
+	s.signal() // the write loop sleeps on wake
 	cause := s.end(err)
 	if s.joined.Load() {
 		h.HandleLeave(s, cause)
@@ -252,6 +254,7 @@ func (s *Session) Close(ce *CloseError) {
 	s.closeOnce.Do(func() {
 		s.closeErr = ce
 		close(s.closing)
+		s.signal() // the write loop sleeps on wake
 	})
 }
 
@@ -386,49 +389,69 @@ func (s *Session) handle(b []byte) *CloseError {
 	return nil
 }
 
-// writeLoop writes queued frames and pings until the session closes or the reader ends.
+// writeLoop writes queued frames and pings until the session closes or the reader ends. It
+// sleeps on two channels only (a parked select holds one sudog per case): Close and the end
+// of the read loop signal wake too. The rare paths (closing) are functions of their own.
 func (s *Session) writeLoop() {
 	defer close(s.writeDone)
 	ping := time.NewTicker(s.cfg.PingPeriod)
 	defer ping.Stop()
 	for {
+		pingDue := false
 		select {
 		case <-s.wake:
-			if err := s.flush(); err != nil {
-				s.abort()
-				return
-			}
 		case <-ping.C:
-			ts := s.fw.ping[:]
-			binary.BigEndian.PutUint64(ts, uint64(time.Now().UnixNano()))
-			if err := s.writeFrame(opPing, ts); err != nil {
-				s.abort()
-				return
-			}
-			s.lastWrite.Store(time.Now().UnixNano())
-		case <-s.closing:
-			s.sendClose()
-			select {
-			case <-s.readDone:
-			case <-time.After(s.cfg.CloseGrace):
-			}
-			s.abort()
+			pingDue = true
+		}
+		if s.ending() {
+			s.finish()
 			return
-		case <-s.readDone:
-			switch {
-			case s.CloseCause() != nil:
-				s.sendClose()
-			case s.peerClose != 0: // echo the client's close (RFC 6455, 5.5.1)
-				msg := []byte{}
-				if s.peerClose != websocket.CloseNoStatusReceived {
-					msg = websocket.FormatCloseMessage(int(s.peerClose), "")
-				}
-				_ = s.writeFrame(opClose, msg)
-			}
-			_ = s.nc.Close()
+		}
+		// One deadline for what is waiting: resetting the runtime timer for every frame
+		// costs more than it says.
+		_ = s.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
+		if err := s.flush(pingDue); err != nil {
+			s.abort()
 			return
 		}
 	}
+}
+
+// ending reports whether the session is closing or its read loop has ended.
+func (s *Session) ending() bool {
+	select {
+	case <-s.closing:
+		return true
+	case <-s.readDone:
+		return true
+	default:
+		return false
+	}
+}
+
+// finish ends the write loop: it sends the close frame (or echoes the client's) and closes
+// the connection.
+func (s *Session) finish() {
+	select {
+	case <-s.closing:
+		s.sendClose()
+		select {
+		case <-s.readDone:
+		case <-time.After(s.cfg.CloseGrace):
+		}
+		s.abort()
+		return
+	default: // the read loop has ended
+	}
+	if s.peerClose != 0 { // echo the client's close (RFC 6455, 5.5.1)
+		msg := []byte{}
+		if s.peerClose != websocket.CloseNoStatusReceived {
+			msg = websocket.FormatCloseMessage(int(s.peerClose), "")
+		}
+		_ = s.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
+		_ = s.writeFrame(opClose, msg)
+	}
+	_ = s.nc.Close()
 }
 
 // abort closes the connection and waits for the read loop to notice.
@@ -437,8 +460,16 @@ func (s *Session) abort() {
 	<-s.readDone
 }
 
-// flush writes the waiting control frames, then the pending snapshot.
-func (s *Session) flush() error {
+// flush writes a ping if one is due, the waiting control frames, then the pending snapshot.
+func (s *Session) flush(pingDue bool) error {
+	if pingDue {
+		ts := s.fw.ping[:]
+		binary.BigEndian.PutUint64(ts, uint64(time.Now().UnixNano()))
+		if err := s.writeFrame(opPing, ts); err != nil {
+			return err
+		}
+		s.lastWrite.Store(time.Now().UnixNano())
+	}
 	if p := s.pongReply.Swap(nil); p != nil {
 		if err := s.writeFrame(opPong, *p); err != nil {
 			return err
@@ -473,6 +504,7 @@ func (s *Session) sendClose() {
 	}
 	s.closeSent = true
 	ce := s.closeErr
+	_ = s.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
 	// A fresh encoder: s.enc belongs to the read loop. Closing is rare.
 	_ = s.write(NewEncoder().ServerLeave(Leave{Code: ce.Code, Reason: ce.Reason}))
 	msg := websocket.FormatCloseMessage(int(ce.Code), ce.Reason)
