@@ -270,7 +270,7 @@ type frameWriter struct {
 	copy []byte      // header and payload together, for connections without writev
 }
 
-// writeFrame writes one frame. Only the write loop calls it.
+// writeFrame writes one frame. Only the write loop calls it, after setting the deadline.
 func (s *Session) writeFrame(op byte, p []byte) error {
 	fw := &s.fw
 	h := append(fw.hdr[:0], 0x80|op)
@@ -282,7 +282,6 @@ func (s *Session) writeFrame(op byte, p []byte) error {
 	default:
 		h = binary.BigEndian.AppendUint64(append(h, 127), uint64(n))
 	}
-	_ = s.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
 	if _, ok := s.nc.(*net.TCPConn); !ok {
 		// Without writev (TLS, say) net.Buffers writes each buffer on its own: one frame,
 		// one write, from a copy.
