@@ -237,12 +237,32 @@ func (r *Room) sendScores() {
 }
 
 // topPlayers returns the n best players: most kills, then fewest deaths, then earliest joined.
+// For a few of many (the scoreboard, every second) it picks them without copying them all.
 func topPlayers(players []game.Player, n int) []game.Player {
-	ps := slices.Clone(players)
-	slices.SortStableFunc(ps, func(a, b game.Player) int {
+	rank := func(a, b game.Player) int {
 		return cmp.Or(cmp.Compare(b.Kills, a.Kills), cmp.Compare(a.Deaths, b.Deaths))
-	})
-	return ps[:min(n, len(ps))]
+	}
+	if n >= len(players) {
+		ps := slices.Clone(players)
+		slices.SortStableFunc(ps, rank)
+		return ps
+	}
+	top := make([]game.Player, 0, n)
+	for _, p := range players {
+		i := len(top)
+		for i > 0 && rank(p, top[i-1]) < 0 { // strictly better: ties keep join order
+			i--
+		}
+		if i == n {
+			continue
+		}
+		if len(top) < n {
+			top = append(top, game.Player{})
+		}
+		copy(top[i+1:], top[i:len(top)-1])
+		top[i] = p
+	}
+	return top
 }
 
 // handOffSnapshots gives every session the frame built for it. It never blocks.

@@ -44,3 +44,22 @@ func TestRewindTrustsViewTicksWithinBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestTopPlayersPicksWhatASortWould(t *testing.T) {
+	var players []game.Player
+	for i := range 200 {
+		players = append(players, game.Player{ID: game.EntityID(i + 1), Kills: (i * 7) % 13, Deaths: (i * 5) % 11})
+	}
+	all := topPlayers(players, len(players))
+	for _, n := range []int{0, 1, 10, 199} {
+		got := topPlayers(players, n)
+		if len(got) != n {
+			t.Fatalf("top %d: got %d players", n, len(got))
+		}
+		for i := range got {
+			if got[i].ID != all[i].ID {
+				t.Fatalf("top %d: place %d is player %d, want %d", n, i, got[i].ID, all[i].ID)
+			}
+		}
+	}
+}
