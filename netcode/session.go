@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"io"
 	"log/slog"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,9 +16,8 @@ import (
 
 // SessionConfig times and bounds a session. The zero value of a field means its default.
 type SessionConfig struct {
-	// WriteWait is how long the writer may take to write what is waiting when it wakes (a
-	// snapshot, and any control frames or ping before it). A client that does not take them
-	// in that time is dropped. Default 5s.
+	// WriteWait is how long one write may take. A client that does not take a frame in that
+	// time is dropped. Default 5s.
 	WriteWait time.Duration
 	// PingPeriod is the period of WebSocket ping frames. Default 2s.
 	PingPeriod time.Duration
@@ -100,8 +99,8 @@ type Session struct {
 	log *slog.Logger
 	cfg SessionConfig
 
-	nc net.Conn // the upgraded connection, read and written frame by frame (wsframe.go)
-	h  Handler
+	conn *websocket.Conn
+	h    Handler
 
 	// Filled by the room, emptied by the write loop.
 	snap latestFrame
@@ -120,20 +119,12 @@ type Session struct {
 	Spectator bool
 
 	// Owned by the read loop.
-	fr        frameReader
-	frag      []byte // a message that did not fit fr's buffer, or came in fragments
-	peerClose int32  // the close code the client sent, if it did; read by the writer after readDone
-	dec       *ClientDecoder
-	enc       *Encoder // encodes pongs
-	msg       ClientMessage
-	lastSeq   uint32
-	limiter   rateLimiter
-
-	// Owned by the write loop.
-	fw        frameWriter
-	closeSent bool
-
-	pongReply atomic.Pointer[[]byte] // the payload of the client's newest unanswered ping
+	dec     *ClientDecoder
+	enc     *Encoder // encodes pongs
+	msg     ClientMessage
+	rbuf    []byte
+	lastSeq uint32
+	limiter rateLimiter
 
 	rtt RTTEstimator
 
@@ -149,19 +140,12 @@ func (s *Session) RTT() time.Duration { return time.Duration(s.srtt.Load()) }
 
 // NewSession wraps an upgraded connection. Call Run to serve it.
 func NewSession(conn *websocket.Conn, cfg SessionConfig, log *slog.Logger) *Session {
-	// gorilla's Conn and its buffers are not needed after the handshake: the session reads
-	// and writes frames on the connection itself.
-	return newSession(conn.NetConn(), cfg, log)
-}
-
-func newSession(nc net.Conn, cfg SessionConfig, log *slog.Logger) *Session {
 	id := uuid.NewString()
 	s := &Session{
 		ID:        id,
 		log:       log.With("sid", id[:8]),
 		cfg:       cfg.withDefaults(),
-		nc:        nc,
-		fr:        frameReader{nc: nc, buf: make([]byte, readBufSize)},
+		conn:      conn,
 		ctrl:      make(chan []byte, controlQueueLen),
 		wake:      make(chan struct{}, 1),
 		closing:   make(chan struct{}),
@@ -169,6 +153,7 @@ func newSession(nc net.Conn, cfg SessionConfig, log *slog.Logger) *Session {
 		writeDone: make(chan struct{}),
 		dec:       NewClientDecoder(),
 		enc:       NewEncoder(),
+		rbuf:      make([]byte, ReadLimit+1),
 	}
 	s.limiter = newRateLimiter(s.cfg.MessageRate, s.cfg.MessageBurst)
 	s.lastWrite.Store(time.Now().UnixNano())
@@ -196,7 +181,6 @@ func (s *Session) Run(ctx context.Context, h Handler) error {
 	err := s.readLoop()
 	joinTimer.Stop()
 	close(s.readDone)
-	s.signal() // the write loop sleeps on wake
 	cause := s.end(err)
 	if s.joined.Load() {
 		h.HandleLeave(s, cause)
@@ -254,7 +238,6 @@ func (s *Session) Close(ce *CloseError) {
 	s.closeOnce.Do(func() {
 		s.closeErr = ce
 		close(s.closing)
-		s.signal() // the write loop sleeps on wake
 	})
 }
 
@@ -308,28 +291,56 @@ func (s *Session) signal() {
 	}
 }
 
-// readLoop reads messages until the connection fails or the client closes it.
+// readLoop reads frames until the connection fails or the client closes it.
 func (s *Session) readLoop() error {
-	_ = s.nc.SetReadDeadline(time.Now().Add(s.cfg.PongWait))
+	c := s.conn
+	_ = c.SetReadDeadline(time.Now().Add(s.cfg.PongWait))
+	c.SetPongHandler(func(payload string) error {
+		now := time.Now()
+		if len(payload) == 8 { // our pings carry their send time
+			sent := time.Unix(0, int64(binary.BigEndian.Uint64([]byte(payload))))
+			s.rtt.Observe(now.Sub(sent))
+			s.srtt.Store(int64(s.rtt.SRTT()))
+			if s.cfg.OnRTT != nil {
+				s.cfg.OnRTT(now.Sub(sent), s.rtt.SRTT())
+			}
+		}
+		return c.SetReadDeadline(now.Add(s.cfg.PongWait))
+	})
 	for {
-		op, b, tooBig, err := s.nextMessage()
+		mt, r, err := c.NextReader()
 		if err != nil {
 			return err
 		}
+		n, err := readFrame(r, s.rbuf)
+		if err != nil {
+			return err
+		}
+		s.cfg.Counters.BytesIn.Add(uint64(n))
 		if s.CloseCause() != nil {
 			continue // closing: wait for the client's close frame, ignore the rest
 		}
 		switch {
-		case op != opBinary:
+		case mt != websocket.BinaryMessage:
 			s.Close(closeErr(CloseUnsupported, "text frames are not accepted"))
-		case tooBig:
+		case n > ReadLimit:
 			s.Close(closeErr(CloseTooBig, "frame over %d bytes", ReadLimit))
 		default:
-			if ce := s.handle(b); ce != nil {
+			if ce := s.handle(s.rbuf[:n]); ce != nil {
 				s.Close(ce)
 			}
 		}
 	}
+}
+
+// readFrame reads a frame into buf, which is one byte longer than the read limit. It returns
+// len(buf) for a frame that does not fit; the rest of it is never read into memory.
+func readFrame(r io.Reader, buf []byte) (int, error) {
+	n, err := io.ReadFull(r, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		return n, nil
+	}
+	return n, err
 }
 
 // handle acts on one client frame.
@@ -389,92 +400,49 @@ func (s *Session) handle(b []byte) *CloseError {
 	return nil
 }
 
-// writeLoop writes queued frames and pings until the session closes or the reader ends. It
-// sleeps on two channels only (a parked select holds one sudog per case): Close and the end
-// of the read loop signal wake too. The rare paths (closing) are functions of their own.
+// writeLoop writes queued frames and pings until the session closes or the reader ends.
 func (s *Session) writeLoop() {
 	defer close(s.writeDone)
 	ping := time.NewTicker(s.cfg.PingPeriod)
 	defer ping.Stop()
 	for {
-		pingDue := false
 		select {
 		case <-s.wake:
+			if err := s.flush(); err != nil {
+				s.abort()
+				return
+			}
 		case <-ping.C:
-			pingDue = true
-		}
-		if s.ending() {
-			s.finish()
-			return
-		}
-		// One deadline for what is waiting: resetting the runtime timer for every frame
-		// costs more than it says.
-		_ = s.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
-		if err := s.flush(pingDue); err != nil {
+			var ts [8]byte
+			binary.BigEndian.PutUint64(ts[:], uint64(time.Now().UnixNano()))
+			if err := s.conn.WriteControl(websocket.PingMessage, ts[:], time.Now().Add(s.cfg.WriteWait)); err != nil {
+				s.abort()
+				return
+			}
+			s.lastWrite.Store(time.Now().UnixNano())
+		case <-s.closing:
+			s.sendClose()
+			select {
+			case <-s.readDone:
+			case <-time.After(s.cfg.CloseGrace):
+			}
 			s.abort()
 			return
-		}
-	}
-}
-
-// ending reports whether the session is closing or its read loop has ended.
-func (s *Session) ending() bool {
-	select {
-	case <-s.closing:
-		return true
-	case <-s.readDone:
-		return true
-	default:
-		return false
-	}
-}
-
-// finish ends the write loop: it sends the close frame (or echoes the client's) and closes
-// the connection.
-func (s *Session) finish() {
-	select {
-	case <-s.closing:
-		s.sendClose()
-		select {
 		case <-s.readDone:
-		case <-time.After(s.cfg.CloseGrace):
+			_ = s.conn.Close()
+			return
 		}
-		s.abort()
-		return
-	default: // the read loop has ended
 	}
-	if s.peerClose != 0 { // echo the client's close (RFC 6455, 5.5.1)
-		msg := []byte{}
-		if s.peerClose != websocket.CloseNoStatusReceived {
-			msg = websocket.FormatCloseMessage(int(s.peerClose), "")
-		}
-		_ = s.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
-		_ = s.writeFrame(opClose, msg)
-	}
-	_ = s.nc.Close()
 }
 
 // abort closes the connection and waits for the read loop to notice.
 func (s *Session) abort() {
-	_ = s.nc.Close()
+	_ = s.conn.Close()
 	<-s.readDone
 }
 
-// flush writes a ping if one is due, the waiting control frames, then the pending snapshot.
-func (s *Session) flush(pingDue bool) error {
-	if pingDue {
-		ts := s.fw.ping[:]
-		binary.BigEndian.PutUint64(ts, uint64(time.Now().UnixNano()))
-		if err := s.writeFrame(opPing, ts); err != nil {
-			return err
-		}
-		s.lastWrite.Store(time.Now().UnixNano())
-	}
-	if p := s.pongReply.Swap(nil); p != nil {
-		if err := s.writeFrame(opPong, *p); err != nil {
-			return err
-		}
-	}
+// flush writes the waiting control frames, then the pending snapshot.
+func (s *Session) flush() error {
 	for len(s.ctrl) > 0 { // the writer is the only receiver, so this does not block
 		if err := s.write(<-s.ctrl); err != nil {
 			return err
@@ -489,7 +457,8 @@ func (s *Session) flush(pingDue bool) error {
 }
 
 func (s *Session) write(b []byte) error {
-	if err := s.writeFrame(opBinary, b); err != nil {
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
+	if err := s.conn.WriteMessage(websocket.BinaryMessage, b); err != nil {
 		return err
 	}
 	s.cfg.Counters.BytesOut.Add(uint64(len(b)))
@@ -499,14 +468,9 @@ func (s *Session) write(b []byte) error {
 
 // sendClose tells the client why it is being closed: a leave message, then the close frame.
 func (s *Session) sendClose() {
-	if s.closeSent {
-		return
-	}
-	s.closeSent = true
 	ce := s.closeErr
-	_ = s.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
 	// A fresh encoder: s.enc belongs to the read loop. Closing is rare.
 	_ = s.write(NewEncoder().ServerLeave(Leave{Code: ce.Code, Reason: ce.Reason}))
 	msg := websocket.FormatCloseMessage(int(ce.Code), ce.Reason)
-	_ = s.writeFrame(opClose, msg)
+	_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.cfg.WriteWait))
 }

@@ -119,10 +119,9 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.upgrader = websocket.Upgrader{
 		Subprotocols: []string{netcode.Subprotocol},
-		// gorilla's buffers serve the handshake only: a session reads and writes its frames
-		// on the connection itself (netcode/wsframe.go). The smallest read buffer gorilla
-		// takes, and a pool that is never drawn from, so that no write buffer is allocated.
-		ReadBufferSize:  128,
+		// Memory per connection: client frames are small, and a connection holds a write
+		// buffer only while it writes (the pool), not for its whole life.
+		ReadBufferSize:  512,
 		WriteBufferSize: 2048,
 		WriteBufferPool: new(sync.Pool),
 		// Checked in serveWS before upgrading, so that a refusal can say why.
