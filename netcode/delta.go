@@ -102,6 +102,7 @@ const defaultShareFrom = 8
 type DeltaScratch struct {
 	entries []byte // one array's entries, before its length is known
 	removed []uint32
+	inBase  []bool // for each visible player, whether the baseline had it
 }
 
 // NewDeltaEncoder returns an encoder.
@@ -303,90 +304,15 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	dst = appendUint(dst, uint64(lastSeq))
 	dst = appendUint(dst, uint64(baseTick))
 
-	// Players: changed or entering, in id order. Walking the baseline's players alongside
-	// finds those that left the view on the way.
-	shared := e.sharedFor(baseTick)
-	b := sc.entries[:0]
-	removed := sc.removed[:0]
-	count, prev, bi := 0, uint32(0), 0
+	// Players changed or entering, then bullets entering, each walked alongside the baseline's
+	// list, which finds those that left the view on the way.
 	sum := newChecksum()
-	for k, id := range vp {
-		// The index of a visible player in this tick's states is its index in the interest
-		// index, built from the same list; self alone may not be indexed.
-		i := vpi[k]
-		var p *PlayerQ
-		if i >= 0 {
-			p = &cur.players[i]
-			sum.add(cur.sums[i])
-		} else {
-			var term uint32
-			p, term = cur.find(id, -1)
-			sum.add(term)
-		}
-		for bi < len(basePlayers) && basePlayers[bi] < id {
-			removed = append(removed, basePlayers[bi])
-			bi++
-		}
-		if bi < len(basePlayers) && basePlayers[bi] == id {
-			bi++
-			if shared != nil && i >= 0 && shared.entries[i].n != notInBase {
-				se := shared.entries[i]
-				if se.n == 0 {
-					continue // unchanged: costs nothing
-				}
-				b = appendUint(b, uint64(id-prev))
-				b = shared.appendEntry(b, se)
-				count += 2 + int(se.n)
-				prev = id
-				continue
-			}
-			was, _ := baseStates.find(id, i)
-			mask := diff(was, p)
-			if mask == 0 {
-				continue
-			}
-			b = appendUint(b, uint64(id-prev))
-			b = append(b, mask&0x7f) // a positive fixint: bit 7 is fieldWhole, never set here
-			var n int
-			b, n = appendFields(b, mask, was, p)
-			count += 2 + n
-		} else {
-			b = appendUint(b, uint64(id-prev))
-			b = appendUint(b, uint64(fieldWhole))
-			b = appendWhole(b, p)
-			count += 2 + 9
-		}
-		prev = id
-	}
-	removed = append(removed, basePlayers[bi:]...)
+	b, count, removed := sc.entries[:0], 0, sc.removed[:0]
+	b, count, removed, sum = e.playerEntries(sc, b, removed, sum, vp, vpi, basePlayers, baseStates, e.sharedFor(baseTick))
 	nPlayersGone := len(removed)
 	dst = appendArrayLen(dst, count)
 	dst = append(dst, b...)
-
-	// Bullets that came into view; those that left, on the way.
-	b = b[:0]
-	count, prev, bi = 0, 0, 0
-	for k, id := range vb {
-		sum.add(id)
-		for bi < len(baseBullets) && baseBullets[bi] < id {
-			removed = append(removed, baseBullets[bi])
-			bi++
-		}
-		if bi < len(baseBullets) && baseBullets[bi] == id {
-			bi++
-			continue
-		}
-		q := e.bullet(vbi[k])
-		b = appendUint(b, uint64(id-prev))
-		b = appendUint(b, uint64(q.Owner))
-		b = appendInt(b, int64(q.X))
-		b = appendInt(b, int64(q.Y))
-		b = appendInt(b, int64(q.VX))
-		b = appendInt(b, int64(q.VY))
-		count += 6
-		prev = id
-	}
-	removed = append(removed, baseBullets[bi:]...)
+	b, count, removed, sum = e.bulletEntries(b[:0], removed, sum, vb, vbi, baseBullets)
 	dst = appendArrayLen(dst, count)
 	dst = append(dst, b...)
 	sc.entries = b
@@ -394,7 +320,7 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	// Removed: in the baseline, no longer visible (left the view or ended), in id order: the
 	// two sorted runs merged.
 	dst = appendArrayLen(dst, len(removed))
-	prev = 0
+	prev := uint32(0)
 	ps, bs := removed[:nPlayersGone], removed[nPlayersGone:]
 	for len(ps) > 0 || len(bs) > 0 {
 		var id uint32
@@ -416,6 +342,115 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	s.players = append(s.players[:0], vp...)
 	s.bullets = append(s.bullets[:0], vb...)
 	return dst
+}
+
+// playerEntries appends to b the entries of the visible players vp (vpi: their indices this
+// tick) against the baseline players basePlayers, whose states are baseStates, and copies
+// them from shared when it is not nil. It appends the baseline players no longer visible to
+// removed, mixes the visible players into sum, and returns the msgpack values it appended.
+//
+// It works in passes, each a loop over few variables: the compiler keeps those in registers,
+// where one loop doing everything spilled and reloaded them on every player.
+func (e *DeltaEncoder) playerEntries(sc *DeltaScratch, b []byte, removed []uint32, sum checksum, vp []uint32, vpi []int32, basePlayers []uint32, baseStates *tickStates, shared *sharedDeltas) ([]byte, int, []uint32, checksum) {
+	cur := e.cur
+	// Which visible players were in the baseline; which baseline players are gone.
+	inBase := slices.Grow(sc.inBase[:0], len(vp))[:len(vp)]
+	sc.inBase = inBase
+	bi := 0
+	for k, id := range vp {
+		for bi < len(basePlayers) && basePlayers[bi] < id {
+			removed = append(removed, basePlayers[bi])
+			bi++
+		}
+		in := bi < len(basePlayers) && basePlayers[bi] == id
+		if in {
+			bi++
+		}
+		inBase[k] = in
+	}
+	removed = append(removed, basePlayers[bi:]...)
+	// The checksum. The index of a visible player in this tick's states is its index in the
+	// interest index, built from the same list; self alone may not be indexed.
+	for k, i := range vpi {
+		if i >= 0 {
+			sum.add(cur.sums[i])
+		} else {
+			_, term := cur.find(vp[k], -1)
+			sum.add(term)
+		}
+	}
+	// The entries.
+	count, prev := 0, uint32(0)
+	for k, id := range vp {
+		i := vpi[k]
+		if inBase[k] && shared != nil && i >= 0 {
+			se := shared.entries[i]
+			if se.n == 0 {
+				continue // unchanged: costs nothing
+			}
+			if se.n != notInBase {
+				b = appendUint(b, uint64(id-prev))
+				b = shared.appendEntry(b, se)
+				count += 2 + int(se.n)
+				prev = id
+				continue
+			}
+		}
+		var n int
+		if b, n = e.ownEntry(b, id, i, prev, inBase[k], baseStates); n > 0 {
+			count += n
+			prev = id
+		}
+	}
+	return b, count, removed, sum
+}
+
+// ownEntry appends player id's entry (index i this tick, -1 if unknown; prev the id before
+// it) encoded for this client alone: whole if it was not in the baseline, else its changes
+// from baseStates. It returns the msgpack values it appended, 0 for an unchanged player.
+func (e *DeltaEncoder) ownEntry(b []byte, id uint32, i int32, prev uint32, inBase bool, baseStates *tickStates) ([]byte, int) {
+	p, _ := e.cur.find(id, i)
+	if !inBase {
+		b = appendUint(b, uint64(id-prev))
+		b = appendUint(b, uint64(fieldWhole))
+		return appendWhole(b, p), 2 + 9
+	}
+	was, _ := baseStates.find(id, i)
+	mask := diff(was, p)
+	if mask == 0 {
+		return b, 0
+	}
+	b = appendUint(b, uint64(id-prev))
+	b = append(b, mask&0x7f) // a positive fixint: bit 7 is fieldWhole, never set here
+	b, n := appendFields(b, mask, was, p)
+	return b, 2 + n
+}
+
+// bulletEntries appends to b the bullets of vb (vbi: their indices this tick) that are not in
+// the baseline bullets baseBullets, as playerEntries does for players.
+func (e *DeltaEncoder) bulletEntries(b []byte, removed []uint32, sum checksum, vb []uint32, vbi []int32, baseBullets []uint32) ([]byte, int, []uint32, checksum) {
+	count, prev, bi := 0, uint32(0), 0
+	for k, id := range vb {
+		sum.add(id)
+		for bi < len(baseBullets) && baseBullets[bi] < id {
+			removed = append(removed, baseBullets[bi])
+			bi++
+		}
+		if bi < len(baseBullets) && baseBullets[bi] == id {
+			bi++
+			continue
+		}
+		q := e.bullet(vbi[k])
+		b = appendUint(b, uint64(id-prev))
+		b = appendUint(b, uint64(q.Owner))
+		b = appendInt(b, int64(q.X))
+		b = appendInt(b, int64(q.Y))
+		b = appendInt(b, int64(q.VX))
+		b = appendInt(b, int64(q.VY))
+		count += 6
+		prev = id
+	}
+	return b, count, append(removed, baseBullets[bi:]...), sum
 }
 
 // appendEntry appends entry se. Most entries are a few bytes (a moving player's is three or
