@@ -59,7 +59,7 @@ func (d *deltaWorld) step(churn bool) {
 // intended is the view the server meant the last AppendFor to show.
 func intended(e *DeltaEncoder, v *ClientView) ViewState {
 	s := &v.ring[(v.n-1)%ringLen]
-	out := ViewState{Tick: s.tick}
+	out := ViewState{Tick: v.ticks[(v.n-1)%ringLen]}
 	for _, id := range s.players {
 		p, _ := e.cur.find(id, -1)
 		out.Players = append(out.Players, *p)
