@@ -24,12 +24,16 @@ type builders struct {
 }
 
 // newBuilders starts n-1 goroutines (the room's is the n-th) that call build for members.
-func newBuilders(n int, build func(sc *netcode.DeltaScratch, m *member)) *builders {
+// Each first calls setup, if it is not nil.
+func newBuilders(n int, setup func(), build func(sc *netcode.DeltaScratch, m *member)) *builders {
 	b := &builders{scratch: make([]netcode.DeltaScratch, n), build: build}
 	for i := 1; i < n; i++ {
 		ch := make(chan []*member)
 		b.jobs = append(b.jobs, ch)
 		go func() {
+			if setup != nil {
+				setup()
+			}
 			for ms := range ch {
 				for _, m := range ms {
 					b.build(&b.scratch[i], m)

@@ -13,7 +13,8 @@ func TestBuildersBuildEachMemberOnce(t *testing.T) {
 	var calls atomic.Int64
 	seen := map[*netcode.DeltaScratch]bool{}
 	scratches := make(chan *netcode.DeltaScratch, 4096)
-	b := newBuilders(3, func(sc *netcode.DeltaScratch, m *member) {
+	var setups atomic.Int64
+	b := newBuilders(3, func() { setups.Add(1) }, func(sc *netcode.DeltaScratch, m *member) {
 		calls.Add(1)
 		m.frame = append(m.frame, 1) // each member is written by one goroutine only (-race checks)
 		scratches <- sc
@@ -36,6 +37,9 @@ func TestBuildersBuildEachMemberOnce(t *testing.T) {
 	}
 	if calls.Load() != 5*200 {
 		t.Errorf("%d builds, want 1000", calls.Load())
+	}
+	if setups.Load() != 2 {
+		t.Errorf("setup ran %d times, want once in each extra goroutine (2)", setups.Load())
 	}
 	if len(seen) != 3 {
 		t.Errorf("%d scratch spaces used, want one per goroutine (3)", len(seen))

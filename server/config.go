@@ -20,6 +20,7 @@ import (
 type Config struct {
 	Addr            string        // listen address; default ":8080"
 	TickRate        int           // simulation ticks per second, 10 to 128; default 30
+	TickPriority    int           // nice value of the threads that run ticks, -20 to 19; 0: leave them
 	SnapshotRate    int           // snapshots per second; divides TickRate; default TickRate
 	MaxPlayers      int           // players per room; default 100
 	ReconnectGrace  time.Duration // how long a dropped player waits for its client; default 15s
@@ -62,6 +63,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	}
 	str(&c.Addr, "addr", ":8080", "HTTP and WebSocket listen address; 127.0.0.1:0 picks a free port")
 	num(&c.TickRate, "tick-rate", 30, "simulation ticks per second, 10 to 128")
+	num(&c.TickPriority, "tick-priority", 0, "nice value, -20 to 19, for the OS threads that run room ticks (Linux); below 0 needs CAP_SYS_NICE; 0 leaves them to the process's priority")
 	num(&snapshotRate, "snapshot-rate", 0, "snapshots sent per second, dividing the tick rate; 0 means the tick rate")
 	num(&c.MaxPlayers, "max-players", 100, "most players in a room; a full room refuses joins with close code 1013")
 	num(&c.MaxRooms, "max-rooms", 100, "most rooms in the process")
@@ -103,6 +105,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 
 	if c.TickRate < 10 || c.TickRate > 128 {
 		return c, fmt.Errorf("-tick-rate %d: want 10 to 128", c.TickRate)
+	}
+	if c.TickPriority < -20 || c.TickPriority > 19 {
+		return c, fmt.Errorf("-tick-priority %d: want a nice value, -20 to 19", c.TickPriority)
 	}
 	c.SnapshotRate = snapshotRate
 	if c.SnapshotRate == 0 {

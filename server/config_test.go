@@ -44,6 +44,7 @@ func TestConfigRejects(t *testing.T) {
 	}{
 		{[]string{"-tick-rate", "5"}, "", "want 10 to 128"},
 		{[]string{"-tick-rate", "200"}, "", "want 10 to 128"},
+		{[]string{"-tick-priority", "-21"}, "", "want a nice value, -20 to 19"},
 		{[]string{"-snapshot-rate", "7"}, "", "divisor of the tick rate"},
 		{[]string{"-map", "nowhere"}, "", "no such map"},
 		{[]string{"-log-format", "xml"}, "", "want text or json"},

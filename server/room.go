@@ -38,12 +38,19 @@ type RoomConfig struct {
 	TickRate     int // ticks per second
 	SnapshotRate int // snapshots per second; divides TickRate
 	MaxPlayers   int
+	// TickPriority, if not 0, is the nice value of the threads that run the tick and build its
+	// snapshots (prioritizeTickThread).
+	TickPriority int
 	// ViewRadius is how far a protocol 2 client sees, in world units.
 	ViewRadius float64
 	// ReconnectGrace is how long the player of a connection lost by accident stays in the
 	// world, waiting for its client to come back with its token. 0 removes it at once.
 	ReconnectGrace time.Duration
 }
+
+// priorityWarned is set once a room has logged that it could not prioritize its threads, so
+// that the process says it once, not once per room.
+var priorityWarned atomic.Bool
 
 // Room runs one arena: a goroutine (Run) that alone owns the world, steps it at a fixed tick
 // and hands each session its snapshot. Sessions reach it only through the bounded channels
@@ -117,7 +124,16 @@ func NewRoom(w *game.World, cfg RoomConfig, log *slog.Logger) *Room {
 // Run ticks the room until ctx ends. It is the only goroutine that touches the world.
 func (r *Room) Run(ctx context.Context) {
 	defer close(r.done)
-	r.builders = newBuilders(defaultBuilders(), func(sc *netcode.DeltaScratch, m *member) {
+	var prioritize func()
+	if nice := r.cfg.TickPriority; nice != 0 {
+		prioritize = func() {
+			if err := prioritizeTickThread(nice); err != nil && !priorityWarned.Swap(true) {
+				r.log.Warn("tick threads keep the process's priority", "err", err)
+			}
+		}
+		prioritize()
+	}
+	r.builders = newBuilders(defaultBuilders(), prioritize, func(sc *netcode.DeltaScratch, m *member) {
 		m.frame = r.delta.AppendForWith(sc, m.s.SnapshotBuffer(), m.view, m.focusNow, uint32(m.id), m.q.LastSeq())
 	})
 	defer r.builders.stop()
