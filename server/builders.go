@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"runtime"
 	"sync"
 
@@ -11,68 +12,101 @@ import (
 // below it, handing out the work costs more than it saves.
 const parallelFrom = 64
 
-// builders build the members' protocol 2 snapshots on several goroutines. Each client's
-// snapshot depends only on the tick's shared encoding (read-only once DeltaEncoder.Update has
-// run) and on that client's view, so they split cleanly. The room goroutine builds one share
-// itself and waits for the others: while they run it does nothing else, so the world is still
-// read only on its behalf, and never written.
-type builders struct {
-	jobs    []chan []*member // one per extra goroutine
-	done    sync.WaitGroup
-	scratch []netcode.DeltaScratch // one per goroutine, the room's first
-	build   func(sc *netcode.DeltaScratch, m *member)
+// buildPool builds the rooms' snapshots on a fixed set of goroutines shared by every room in
+// the process: one fewer than the processors Go may use, since a room's own goroutine builds
+// a share of its tick's snapshots itself. Each client's snapshot depends only on the tick's
+// shared encoding (read-only once DeltaEncoder.Update and ShareBaselines have run) and on
+// that client's view, so a tick's snapshots split cleanly. The room waits for its shares:
+// while they are built it does nothing else, so its world is still read only on its behalf,
+// and never written.
+type buildPool struct {
+	jobs chan buildJob
+	wg   sync.WaitGroup
 }
 
-// newBuilders starts n-1 goroutines (the room's is the n-th) that call build for members.
-// Each first calls setup, if it is not nil.
-func newBuilders(n int, setup func(), build func(sc *netcode.DeltaScratch, m *member)) *builders {
-	b := &builders{scratch: make([]netcode.DeltaScratch, n), build: build}
-	for i := 1; i < n; i++ {
-		ch := make(chan []*member)
-		b.jobs = append(b.jobs, ch)
+// buildJob is a share of one room's tick.
+type buildJob struct {
+	members []*member
+	build   func(sc *netcode.DeltaScratch, m *member)
+	done    *sync.WaitGroup
+}
+
+// newBuildPool starts workers goroutines. Each first calls setup, if it is not nil.
+func newBuildPool(workers int, setup func()) *buildPool {
+	p := &buildPool{jobs: make(chan buildJob, workers)}
+	for range workers {
+		p.wg.Add(1)
 		go func() {
+			defer p.wg.Done()
 			if setup != nil {
 				setup()
 			}
-			for ms := range ch {
-				for _, m := range ms {
-					b.build(&b.scratch[i], m)
+			var sc netcode.DeltaScratch
+			for j := range p.jobs {
+				for _, m := range j.members {
+					j.build(&sc, m)
 				}
-				b.done.Done()
+				j.done.Done()
 			}
 		}()
 	}
-	return b
+	return p
 }
 
-// run builds every member's snapshot and returns when all are built.
-func (b *builders) run(members []*member) {
-	if len(members) < parallelFrom || len(b.jobs) == 0 {
+// stop ends the workers once no room uses the pool, and waits for them.
+func (p *buildPool) stop() {
+	close(p.jobs)
+	p.wg.Wait()
+}
+
+// run calls build for every member and returns when all are done: the caller builds one share
+// itself with sc, the pool's workers the others. A share that finds the pool's queue full
+// (other rooms' ticks) is built by the caller too. A nil pool builds everything on the
+// caller's goroutine.
+func (p *buildPool) run(sc *netcode.DeltaScratch, done *sync.WaitGroup, members []*member, build func(sc *netcode.DeltaScratch, m *member)) {
+	workers := 0
+	if p != nil {
+		workers = cap(p.jobs)
+	}
+	if len(members) < parallelFrom || workers == 0 {
 		for _, m := range members {
-			b.build(&b.scratch[0], m)
+			build(sc, m)
 		}
 		return
 	}
-	share := (len(members) + len(b.jobs)) / (len(b.jobs) + 1)
-	rest := members[share:]
-	for _, ch := range b.jobs {
+	share := (len(members) + workers) / (workers + 1)
+	own := members[:share]
+	for rest := members[share:]; len(rest) > 0; {
 		n := min(share, len(rest))
-		b.done.Add(1)
-		ch <- rest[:n]
+		done.Add(1)
+		select {
+		case p.jobs <- buildJob{members: rest[:n], build: build, done: done}:
+		default:
+			done.Done()
+			own = append(own[:len(own):len(own)], rest[:n]...) // rare: every worker is busy
+		}
 		rest = rest[n:]
 	}
-	for _, m := range members[:share] {
-		b.build(&b.scratch[0], m)
+	for _, m := range own {
+		build(sc, m)
 	}
-	b.done.Wait()
+	done.Wait()
 }
 
-// stop ends the goroutines.
-func (b *builders) stop() {
-	for _, ch := range b.jobs {
-		close(ch)
+// defaultBuildWorkers is how many goroutines the pool has: one per processor Go may use,
+// but the one a room's own goroutine runs on.
+func defaultBuildWorkers() int { return runtime.GOMAXPROCS(0) - 1 }
+
+// tickThreads returns a function that prioritizes the calling goroutine's thread at nice
+// value nice (prioritizeTickThread), logging once on log if it cannot; nil for nice 0.
+func tickThreads(nice int, log *slog.Logger) func() {
+	if nice == 0 {
+		return nil
+	}
+	var warned sync.Once
+	return func() {
+		if err := prioritizeTickThread(nice); err != nil {
+			warned.Do(func() { log.Warn("tick threads keep the process's priority", "err", err) })
+		}
 	}
 }
-
-// defaultBuilders is how many goroutines build snapshots: one per processor Go may use.
-func defaultBuilders() int { return runtime.GOMAXPROCS(0) }

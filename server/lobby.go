@@ -26,6 +26,10 @@ type Lobby struct {
 
 	ctx context.Context // rooms run under it
 	wg  sync.WaitGroup  // room goroutines
+	// pool builds every room's snapshots with the room's own goroutine, prioritize makes a
+	// tick's thread a priority one; both set before the first room (nil: none).
+	pool       *buildPool
+	prioritize func()
 
 	mu    sync.Mutex // guards the fields below
 	rooms map[string]*lobbyRoom
@@ -96,6 +100,7 @@ func (l *Lobby) createLocked(private bool) (*Room, error) {
 	}
 	r := NewRoom(w, l.roomCfg, l.log.With("room", id))
 	r.id, r.private = id, private
+	r.pool, r.prioritize = l.pool, l.prioritize
 	r.metrics = l.metrics.forRoom(id)
 	ctx, cancel := context.WithCancel(l.ctx)
 	l.rooms[id] = &lobbyRoom{room: r, cancel: cancel}

@@ -38,8 +38,8 @@ type RoomConfig struct {
 	TickRate     int // ticks per second
 	SnapshotRate int // snapshots per second; divides TickRate
 	MaxPlayers   int
-	// TickPriority, if not 0, is the nice value of the threads that run the tick and build its
-	// snapshots (prioritizeTickThread).
+	// TickPriority, if not 0, is the nice value of the threads that run ticks and build their
+	// snapshots (prioritizeTickThread). The lobby applies it.
 	TickPriority int
 	// ViewRadius is how far a protocol 2 client sees, in world units.
 	ViewRadius float64
@@ -47,10 +47,6 @@ type RoomConfig struct {
 	// world, waiting for its client to come back with its token. 0 removes it at once.
 	ReconnectGrace time.Duration
 }
-
-// priorityWarned is set once a room has logged that it could not prioritize its threads, so
-// that the process says it once, not once per room.
-var priorityWarned atomic.Bool
 
 // Room runs one arena: a goroutine (Run) that alone owns the world, steps it at a fixed tick
 // and hands each session its snapshot. Sessions reach it only through the bounded channels
@@ -93,7 +89,14 @@ type Room struct {
 	sendEvery uint32
 	building  []*member // this tick's members with a protocol 2 snapshot to build
 	acks      []uint32  // their acknowledged ticks
-	builders  *builders
+	build     func(sc *netcode.DeltaScratch, m *member)
+	scratch   netcode.DeltaScratch // for the share of the snapshots the Run goroutine builds
+	built     sync.WaitGroup       // the shares the pool builds
+
+	// Set before Run, by the lobby: the pool that builds snapshots with the Run goroutine
+	// (nil: it builds them alone), and what prioritizes the Run goroutine's thread (nil: none).
+	pool       *buildPool
+	prioritize func()
 }
 
 type sessionInput struct {
@@ -124,19 +127,12 @@ func NewRoom(w *game.World, cfg RoomConfig, log *slog.Logger) *Room {
 // Run ticks the room until ctx ends. It is the only goroutine that touches the world.
 func (r *Room) Run(ctx context.Context) {
 	defer close(r.done)
-	var prioritize func()
-	if nice := r.cfg.TickPriority; nice != 0 {
-		prioritize = func() {
-			if err := prioritizeTickThread(nice); err != nil && !priorityWarned.Swap(true) {
-				r.log.Warn("tick threads keep the process's priority", "err", err)
-			}
-		}
-		prioritize()
+	if r.prioritize != nil {
+		r.prioritize()
 	}
-	r.builders = newBuilders(defaultBuilders(), prioritize, func(sc *netcode.DeltaScratch, m *member) {
+	r.build = func(sc *netcode.DeltaScratch, m *member) {
 		m.frame = r.delta.AppendForWith(sc, m.s.SnapshotBuffer(), m.view, m.focusNow, uint32(m.id), m.q.LastSeq())
-	})
-	defer r.builders.stop()
+	}
 	period := time.Second / time.Duration(r.cfg.TickRate)
 	clock := newTickClock(time.Now(), period)
 	timer := time.NewTimer(0)
@@ -229,7 +225,7 @@ func (r *Room) buildSnapshots() time.Time {
 		r.acks = append(r.acks, m.view.Ack)
 	}
 	r.delta.ShareBaselines(r.acks)
-	r.builders.run(r.building)
+	r.pool.run(&r.scratch, &r.built, r.building, r.build)
 	return time.Now()
 }
 

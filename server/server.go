@@ -294,8 +294,14 @@ func (s *Server) adminHandler() http.Handler {
 // until the drain timeout to answer, the rooms stop and the final scores are logged.
 func (s *Server) Serve(ctx context.Context, ln, admin net.Listener) error {
 	roomsCtx, stopRooms := context.WithCancel(context.Background())
-	defer stopRooms()
 	s.lobby.ctx = roomsCtx
+	s.lobby.prioritize = tickThreads(s.cfg.TickPriority, s.log)
+	s.lobby.pool = newBuildPool(defaultBuildWorkers(), s.lobby.prioritize)
+	defer func() {
+		stopRooms()
+		s.lobby.Close()     // waits for the rooms,
+		s.lobby.pool.stop() // so none uses the pool any more
+	}()
 	go s.lobby.runReaper(roomsCtx)
 
 	hs := &http.Server{
