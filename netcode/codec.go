@@ -88,14 +88,19 @@ func (rd *reader) array(what string) int {
 	return n
 }
 
+// integer reports whether the next value is there and is an integer, failing otherwise.
+func (rd *reader) integer(what string) bool {
+	c, ok := rd.code(what)
+	if ok && (c == msgpcode.Float || c == msgpcode.Double) {
+		rd.fail("%s: want an integer", what)
+		return false
+	}
+	return ok
+}
+
 // uint reads an integer in [0, max].
 func (rd *reader) uint(what string, max uint64) uint64 {
-	c, ok := rd.code(what)
-	if !ok {
-		return 0
-	}
-	if c == msgpcode.Float || c == msgpcode.Double {
-		rd.fail("%s: want an integer", what)
+	if !rd.integer(what) {
 		return 0
 	}
 	n, err := rd.d.DecodeUint64()
@@ -112,12 +117,7 @@ func (rd *reader) uint(what string, max uint64) uint64 {
 
 // sint reads a signed integer that fits in 32 bits.
 func (rd *reader) sint(what string) int64 {
-	c, ok := rd.code(what)
-	if !ok {
-		return 0
-	}
-	if c == msgpcode.Float || c == msgpcode.Double {
-		rd.fail("%s: want an integer", what)
+	if !rd.integer(what) {
 		return 0
 	}
 	n, err := rd.d.DecodeInt64()
@@ -171,10 +171,16 @@ func (rd *reader) str(what string, max int) string {
 }
 
 // end checks that the frame holds nothing more.
-func (rd *reader) end(what string) {
+// end checks that nothing follows the message and returns the decoding's error, if any (a
+// nil error, not a nil *CloseError, when there is none).
+func (rd *reader) end(what string) error {
 	if rd.err == nil && rd.r.Len() != 0 {
 		rd.fail("%s: %d bytes after the message", what, rd.r.Len())
 	}
+	if rd.err != nil {
+		return rd.err
+	}
+	return nil
 }
 
 // ClientMessage is one decoded client message; only the field named by Type is set.
@@ -255,11 +261,7 @@ func (cd *ClientDecoder) Decode(b []byte, m *ClientMessage) error {
 	default:
 		rd.fail("unknown message type %d", m.Type)
 	}
-	rd.end("message")
-	if rd.err != nil {
-		return rd.err
-	}
-	return nil
+	return rd.end("message")
 }
 
 // CleanName makes a client-chosen name safe to show: control and invalid characters removed,

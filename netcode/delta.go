@@ -69,7 +69,6 @@ type DeltaEncoder struct {
 	shared    [ringLen]sharedDeltas
 	nShared   int
 	shareFrom int // clients on one baseline from which it is shared; 0 means defaultShareFrom
-	counts    [ringLen]int
 }
 
 // sharedDeltas is every current player's delta entry (mask and fields, without the id gap)
@@ -147,20 +146,20 @@ func (e *DeltaEncoder) Update(w *game.World) {
 // AppendFor calls, on the goroutine that owns the encoder; skipping it changes no output,
 // only its cost.
 func (e *DeltaEncoder) ShareBaselines(acks []uint32) {
-	clear(e.counts[:])
+	var counts [ringLen]int // clients by baseline, as places in hist
 	for _, a := range acks {
 		if a == 0 || a == e.cur.tick {
 			continue
 		}
 		for k := range e.hist {
 			if e.hist[k].tick == a {
-				e.counts[k]++
+				counts[k]++
 				break
 			}
 		}
 	}
 	from := cmp.Or(e.shareFrom, defaultShareFrom)
-	for k, n := range e.counts {
+	for k, n := range counts {
 		if n >= from {
 			e.share(&e.hist[k])
 		}

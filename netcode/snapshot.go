@@ -99,11 +99,7 @@ func (sd *ServerDecoder) Decode(b []byte, m *ServerMessage) error {
 	default:
 		rd.fail("unknown message type %d", m.Type)
 	}
-	rd.end("message")
-	if rd.err != nil {
-		return rd.err
-	}
-	return nil
+	return rd.end("message")
 }
 
 // PeekSnapshot reads only the header of a frame: whether it is a snapshot and, if so, its

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log/slog"
 	"runtime"
 	"sync"
 
@@ -96,17 +95,3 @@ func (p *buildPool) run(sc *netcode.DeltaScratch, done *sync.WaitGroup, members 
 // defaultBuildWorkers is how many goroutines the pool has: one per processor Go may use,
 // but the one a room's own goroutine runs on.
 func defaultBuildWorkers() int { return runtime.GOMAXPROCS(0) - 1 }
-
-// tickThreads returns a function that prioritizes the calling goroutine's thread at nice
-// value nice (prioritizeTickThread), logging once on log if it cannot; nil for nice 0.
-func tickThreads(nice int, log *slog.Logger) func() {
-	if nice == 0 {
-		return nil
-	}
-	var warned sync.Once
-	return func() {
-		if err := prioritizeTickThread(nice); err != nil {
-			warned.Do(func() { log.Warn("tick threads keep the process's priority", "err", err) })
-		}
-	}
-}

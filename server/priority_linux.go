@@ -20,10 +20,3 @@ func prioritizeTickThread(nice int) error {
 	}
 	return nil
 }
-
-// threadNice returns the nice value of the calling thread.
-func threadNice() (int, error) {
-	// getpriority's raw syscall returns 20 - nice, so that it is never negative.
-	p, err := syscall.Getpriority(syscall.PRIO_PROCESS, syscall.Gettid())
-	return 20 - p, err
-}

@@ -1,6 +1,16 @@
 package main
 
-import "testing"
+import (
+	"syscall"
+	"testing"
+)
+
+// threadNice returns the nice value of the calling thread.
+func threadNice() (int, error) {
+	// getpriority's raw syscall returns 20 - nice, so that it is never negative.
+	p, err := syscall.Getpriority(syscall.PRIO_PROCESS, syscall.Gettid())
+	return 20 - p, err
+}
 
 // TestPrioritizeTickThread raises a goroutine's thread's nice value (which needs no
 // privilege) and checks that it applies to that thread only.

@@ -8,5 +8,3 @@ import "errors"
 func prioritizeTickThread(int) error {
 	return errors.New("-tick-priority is supported on Linux only")
 }
-
-func threadNice() (int, error) { return 0, errors.New("not supported") }

@@ -38,9 +38,6 @@ type RoomConfig struct {
 	TickRate     int // ticks per second
 	SnapshotRate int // snapshots per second; divides TickRate
 	MaxPlayers   int
-	// TickPriority, if not 0, is the nice value of the threads that run ticks and build their
-	// snapshots (prioritizeTickThread). The lobby applies it.
-	TickPriority int
 	// ViewRadius is how far a protocol 2 client sees, in world units.
 	ViewRadius float64
 	// ReconnectGrace is how long the player of a connection lost by accident stays in the

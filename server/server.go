@@ -100,7 +100,6 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 			newWorld: newWorld,
 			roomCfg: RoomConfig{
 				TickRate: cfg.TickRate, SnapshotRate: cfg.SnapshotRate, MaxPlayers: cfg.MaxPlayers,
-				TickPriority:   cfg.TickPriority,
 				ReconnectGrace: cfg.ReconnectGrace,
 				ViewRadius:     cfg.ViewRadius,
 			},
