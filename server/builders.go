@@ -3,6 +3,7 @@ package main
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tickwire/tickwire/netcode"
 )
@@ -11,28 +12,57 @@ import (
 // below it, handing out the work costs more than it saves.
 const parallelFrom = 64
 
+// buildChunk is how many members a goroutine claims at a time: about 50 µs of work, so that
+// claiming costs nothing next to it, and a room never waits long for a chunk another
+// goroutine is still building.
+const buildChunk = 16
+
 // buildPool builds the rooms' snapshots on a fixed set of goroutines shared by every room in
 // the process: one fewer than the processors Go may use, since a room's own goroutine builds
-// a share of its tick's snapshots itself. Each client's snapshot depends only on the tick's
-// shared encoding (read-only once DeltaEncoder.Update and ShareBaselines have run) and on
-// that client's view, so a tick's snapshots split cleanly. The room waits for its shares:
-// while they are built it does nothing else, so its world is still read only on its behalf,
-// and never written.
+// snapshots itself. Each client's snapshot depends only on the tick's shared encoding
+// (read-only once DeltaEncoder.Update and ShareBaselines have run) and on that client's view,
+// so a tick's snapshots split cleanly. The room waits for them: while they are built it does
+// nothing else, so its world is still read only on its behalf, and never written.
+//
+// The work is shared, not split: the room and the workers claim chunks of one list until none
+// is left. A worker that the Go scheduler runs late (behind the connections' goroutines) or
+// that is busy with another room finds less to do, or nothing, and the room never waits for
+// a worker to start, only for chunks already being built.
 type buildPool struct {
-	jobs chan buildJob
+	jobs chan *buildBatch
 	wg   sync.WaitGroup
 }
 
-// buildJob is a share of one room's tick.
-type buildJob struct {
+// buildBatch is one room's tick.
+type buildBatch struct {
 	members []*member
 	build   func(sc *netcode.DeltaScratch, m *member)
-	done    *sync.WaitGroup
+	next    atomic.Int64    // the first member no goroutine has claimed
+	left    atomic.Int64    // members not built yet
+	done    chan<- struct{} // gets one value when left reaches zero
+}
+
+// work builds chunks of b until every member is claimed.
+func (b *buildBatch) work(sc *netcode.DeltaScratch) {
+	n := int64(len(b.members))
+	for {
+		i := b.next.Add(buildChunk) - buildChunk
+		if i >= n {
+			return // a late worker ends here without touching the members
+		}
+		end := min(i+buildChunk, n)
+		for _, m := range b.members[i:end] {
+			b.build(sc, m)
+		}
+		if b.left.Add(i-end) == 0 {
+			b.done <- struct{}{}
+		}
+	}
 }
 
 // newBuildPool starts workers goroutines. Each first calls setup, if it is not nil.
 func newBuildPool(workers int, setup func()) *buildPool {
-	p := &buildPool{jobs: make(chan buildJob, workers)}
+	p := &buildPool{jobs: make(chan *buildBatch, workers)}
 	for range workers {
 		p.wg.Add(1)
 		go func() {
@@ -41,11 +71,8 @@ func newBuildPool(workers int, setup func()) *buildPool {
 				setup()
 			}
 			var sc netcode.DeltaScratch
-			for j := range p.jobs {
-				for _, m := range j.members {
-					j.build(&sc, m)
-				}
-				j.done.Done()
+			for b := range p.jobs {
+				b.work(&sc)
 			}
 		}()
 	}
@@ -58,11 +85,10 @@ func (p *buildPool) stop() {
 	p.wg.Wait()
 }
 
-// run calls build for every member and returns when all are done: the caller builds one share
-// itself with sc, the pool's workers the others. A share that finds the pool's queue full
-// (other rooms' ticks) is built by the caller too. A nil pool builds everything on the
-// caller's goroutine.
-func (p *buildPool) run(sc *netcode.DeltaScratch, done *sync.WaitGroup, members []*member, build func(sc *netcode.DeltaScratch, m *member)) {
+// run calls build for every member and returns when all are done. The caller builds with sc,
+// each worker with its own scratch. done is the caller's, with a capacity of one, and empty
+// between calls. A nil pool builds everything on the caller's goroutine.
+func (p *buildPool) run(sc *netcode.DeltaScratch, done chan struct{}, members []*member, build func(sc *netcode.DeltaScratch, m *member)) {
 	workers := 0
 	if p != nil {
 		workers = cap(p.jobs)
@@ -73,23 +99,18 @@ func (p *buildPool) run(sc *netcode.DeltaScratch, done *sync.WaitGroup, members 
 		}
 		return
 	}
-	share := (len(members) + workers) / (workers + 1)
-	own := members[:share]
-	for rest := members[share:]; len(rest) > 0; {
-		n := min(share, len(rest))
-		done.Add(1)
+	// A batch per tick: a worker that takes it after the tick finds it used up, whatever the
+	// room does by then.
+	b := &buildBatch{members: members, build: build, done: done}
+	b.left.Store(int64(len(members)))
+	for range workers {
 		select {
-		case p.jobs <- buildJob{members: rest[:n], build: build, done: done}:
-		default:
-			done.Done()
-			own = append(own[:len(own):len(own)], rest[:n]...) // rare: every worker is busy
+		case p.jobs <- b:
+		default: // every worker has a batch waiting (other rooms): they may still help
 		}
-		rest = rest[n:]
 	}
-	for _, m := range own {
-		build(sc, m)
-	}
-	done.Wait()
+	b.work(sc)
+	<-done
 }
 
 // defaultBuildWorkers is how many goroutines the pool has: one per processor Go may use,

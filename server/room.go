@@ -88,7 +88,7 @@ type Room struct {
 	acks      []uint32  // their acknowledged ticks
 	build     func(sc *netcode.DeltaScratch, m *member)
 	scratch   netcode.DeltaScratch // for the share of the snapshots the Run goroutine builds
-	built     sync.WaitGroup       // the shares the pool builds
+	built     chan struct{}        // capacity 1: the pool's signal that a tick's snapshots are built
 
 	// Set before Run, by the lobby: the pool that builds snapshots with the Run goroutine
 	// (nil: it builds them alone), and what prioritizes the Run goroutine's thread (nil: none).
@@ -114,6 +114,7 @@ func NewRoom(w *game.World, cfg RoomConfig, log *slog.Logger) *Room {
 		membership: make(chan membershipChange, backlog),
 		inputs:     make(chan sessionInput, backlog),
 		done:       make(chan struct{}),
+		built:      make(chan struct{}, 1),
 		world:      w,
 		members:    make(map[*netcode.Session]*member),
 		delta:      netcode.NewDeltaEncoder(),
@@ -222,7 +223,7 @@ func (r *Room) buildSnapshots() time.Time {
 		r.acks = append(r.acks, m.view.Ack)
 	}
 	r.delta.ShareBaselines(r.acks)
-	r.pool.run(&r.scratch, &r.built, r.building, r.build)
+	r.pool.run(&r.scratch, r.built, r.building, r.build)
 	return time.Now()
 }
 
