@@ -139,6 +139,8 @@ type tickResult struct {
 	Total         *durSummary   `json:"tick_ms"`     // simulate, encode and hand off
 	Step          *durSummary   `json:"step_ms"`     // game.World.Step
 	Snapshot      *durSummary   `json:"snapshot_ms"` // encoding and hand-off
+	Encode        *durSummary   `json:"encode_ms"`   // interest, deltas and encoding, all clients
+	Handoff       *durSummary   `json:"handoff_ms"`  // handing the frames to the sessions
 	Histogram     []bucketCount `json:"histogram"`   // the window's tick durations, non-empty buckets
 }
 
@@ -328,6 +330,8 @@ func printRun(w io.Writer, cfg Config, pr *playerRun) {
 	row("tick ms p50 / p90 / p99 / max", tick(func(t *tickResult) string { return quad(t.Total) }))
 	row("  step (simulate) ms", tick(func(t *tickResult) string { return quad(t.Step) }))
 	row("  snapshots (encode, hand-off) ms", tick(func(t *tickResult) string { return quad(t.Snapshot) }))
+	row("    encode ms", tick(func(t *tickResult) string { return quad(t.Encode) }))
+	row("    hand-off ms", tick(func(t *tickResult) string { return quad(t.Handoff) }))
 	row("ticks / overruns / skipped", tick(func(t *tickResult) string {
 		return fmt.Sprintf("%d / %d / %d (budget %.1f ms)", t.Ticks, t.Overruns, t.Skipped, t.BudgetMS)
 	}))

@@ -188,11 +188,11 @@ func (r *runner) measure(ctx context.Context, spec runSpec, f *fleet, stats *sta
 	// The server: ticks from /stats, CPU and memory from /proc.
 	if r1 := st1.busiestRoom(); r1 != nil {
 		r0 := st0.room(r1.ID)
-		var t0, s0h, n0 *histSnap
+		var t0, s0h, n0, e0, h0 *histSnap
 		var base roomStats
 		if r0 != nil {
 			base = *r0
-			t0, s0h, n0 = &r0.TickTime, &r0.StepTime, &r0.SnapshotTime
+			t0, s0h, n0, e0, h0 = &r0.TickTime, &r0.StepTime, &r0.SnapshotTime, &r0.EncodeTime, &r0.HandoffTime
 		}
 		total := diffHist(t0, r1.TickTime, st1.BucketUpperNS)
 		res.Tick = &tickResult{
@@ -204,6 +204,8 @@ func (r *runner) measure(ctx context.Context, spec runSpec, f *fleet, stats *sta
 			Total:         total.summary(),
 			Step:          diffHist(s0h, r1.StepTime, st1.BucketUpperNS).summary(),
 			Snapshot:      diffHist(n0, r1.SnapshotTime, st1.BucketUpperNS).summary(),
+			Encode:        diffHist(e0, r1.EncodeTime, st1.BucketUpperNS).summary(),
+			Handoff:       diffHist(h0, r1.HandoffTime, st1.BucketUpperNS).summary(),
 			Histogram:     total.buckets(),
 		}
 		res.RoomPlayers = r1.Players

@@ -33,6 +33,8 @@ type roomStats struct {
 	TickTime      histSnap `json:"tick_time"`     // the whole tick
 	StepTime      histSnap `json:"step_time"`     // game.World.Step
 	SnapshotTime  histSnap `json:"snapshot_time"` // encoding and hand-off
+	EncodeTime    histSnap `json:"encode_time"`   // interest, deltas and encoding, all clients
+	HandoffTime   histSnap `json:"handoff_time"`  // handing the frames to the sessions
 }
 
 // histSnap mirrors server.HistogramSnapshot.
