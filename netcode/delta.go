@@ -230,14 +230,19 @@ type ClientView struct {
 	ticks            [ringLen]uint32 // the tick of each remembered snapshot, 0 for none
 	ring             [ringLen]sentView
 	n                int
+	// ids holds the remembered snapshots' id lists, packed oldest first. Only the snapshots
+	// the client may still acknowledge keep theirs: from its newest acknowledgement on, a few
+	// ticks' worth, not ringLen.
+	ids []uint32
 	// Ack is the tick of the newest snapshot the client says it applied; the room sets it
 	// from the client's inputs. 0 asks for a full snapshot.
 	Ack uint32
 }
 
+// sentView is where a remembered snapshot's lists are in ClientView.ids: the visible player
+// ids, sorted, then the visible bullet ids, sorted.
 type sentView struct {
-	players []uint32 // visible player ids, sorted
-	bullets []uint32 // visible bullet ids, sorted
+	off, players, bullets int32
 }
 
 // SetRadius changes how far the client sees (a spectator chooses).
@@ -254,22 +259,69 @@ func NewClientView(radius float64) *ClientView {
 	return v
 }
 
-// find returns the snapshot sent at tick, or nil.
-func (v *ClientView) find(tick uint32) *sentView {
+// find returns the lists of the snapshot sent at tick, and whether it is remembered.
+func (v *ClientView) find(tick uint32) (players, bullets []uint32, ok bool) {
 	if tick == 0 {
-		return nil
+		return nil, nil, false
 	}
 	for i, t := range v.ticks {
 		if t == tick {
-			return &v.ring[i]
+			s := v.ring[i]
+			p := v.ids[s.off : s.off+s.players]
+			return p, v.ids[s.off+s.players : s.off+s.players+s.bullets], true
 		}
 	}
-	return nil
+	return nil, nil, false
+}
+
+// remember records the lists of the snapshot sent at tick, in place of the oldest.
+func (v *ClientView) remember(tick uint32, players, bullets []uint32) {
+	k := v.n % ringLen
+	v.ticks[k] = 0
+	need := len(players) + len(bullets)
+	if len(v.ids)+need > cap(v.ids) {
+		v.compact(need)
+	}
+	v.ring[k] = sentView{off: int32(len(v.ids)), players: int32(len(players)), bullets: int32(len(bullets))}
+	v.ids = append(v.ids, players...)
+	v.ids = append(v.ids, bullets...)
+	v.ticks[k] = tick
+	v.n++
+}
+
+// compact makes room for need more ids: it forgets the snapshots older than the client's
+// acknowledgement (no later snapshot will be encoded against them: acknowledgements only
+// move forward) and moves the lists of the others to the front. When that leaves less than
+// room for three more snapshots of this size, it moves them to a larger array instead, so
+// that compacting stays rare and steady state allocates nothing; when the array is more than
+// twice what is needed (after the client stalled), to a smaller one.
+func (v *ClientView) compact(need int) {
+	from := len(v.ids)
+	for k, t := range v.ticks {
+		if t == 0 || v.Ack != 0 && int32(t-v.Ack) < 0 {
+			v.ticks[k] = 0
+			continue
+		}
+		from = min(from, int(v.ring[k].off)) // lists are packed oldest first
+	}
+	live := len(v.ids) - from
+	ids := v.ids[:live]
+	if c := cap(v.ids); live+3*need > c || c > 2*(live+4*need) {
+		ids = make([]uint32, live, live+4*need)
+	}
+	copy(ids, v.ids[from:])
+	for k, t := range v.ticks {
+		if t != 0 {
+			v.ring[k].off -= int32(from)
+		}
+	}
+	v.ids = ids
 }
 
 // Reset forgets the client's baselines (after it reconnects): the next snapshot is full.
 func (v *ClientView) Reset() {
 	clear(v.ticks[:])
+	v.ids = v.ids[:0]
 	v.players.Reset()
 	v.bullets.Reset()
 	v.Ack = 0
@@ -291,15 +343,13 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	vb := v.bullets.Update(&e.shots, focus, 0)
 	vbi := v.bullets.Index()
 
-	base := v.find(v.Ack)
-	baseStates := e.states(v.Ack)
-	if base == nil || baseStates == nil {
-		base, baseStates = nil, nil
-	}
 	var baseTick uint32
-	var basePlayers, baseBullets []uint32
-	if base != nil {
-		baseTick, basePlayers, baseBullets = v.Ack, base.players, base.bullets
+	basePlayers, baseBullets, ok := v.find(v.Ack)
+	baseStates := e.states(v.Ack)
+	if ok && baseStates != nil {
+		baseTick = v.Ack
+	} else {
+		basePlayers, baseBullets, baseStates = nil, nil, nil
 	}
 
 	dst = appendArrayLen(dst, 8)
@@ -339,12 +389,7 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	sc.removed = removed
 	dst = appendUint(dst, uint64(sum.fold()))
 
-	// Remember what this snapshot showed, as a baseline for later ones.
-	s := &v.ring[v.n%ringLen]
-	v.ticks[v.n%ringLen] = cur.tick
-	v.n++
-	s.players = append(s.players[:0], vp...)
-	s.bullets = append(s.bullets[:0], vb...)
+	v.remember(cur.tick, vp, vb) // a baseline for later snapshots
 	return dst
 }
 

@@ -58,13 +58,13 @@ func (d *deltaWorld) step(churn bool) {
 
 // intended is the view the server meant the last AppendFor to show.
 func intended(e *DeltaEncoder, v *ClientView) ViewState {
-	s := &v.ring[(v.n-1)%ringLen]
 	out := ViewState{Tick: v.ticks[(v.n-1)%ringLen]}
-	for _, id := range s.players {
+	players, bullets, _ := v.find(out.Tick)
+	for _, id := range players {
 		p, _ := e.cur.find(id, -1)
 		out.Players = append(out.Players, *p)
 	}
-	for _, id := range s.bullets {
+	for _, id := range bullets {
 		i, _ := slices.BinarySearchFunc(e.bullets, id, func(b BulletQ, id uint32) int { return int(b.ID) - int(id) })
 		out.Bullets = append(out.Bullets, e.bullets[i])
 	}
@@ -242,5 +242,54 @@ func TestDeltaDetectsDrift(t *testing.T) {
 	}
 	if _, err := client.Apply(&m.Delta); !errors.Is(err, ErrChecksum) {
 		t.Errorf("applying onto a corrupted baseline: %v, want ErrChecksum", err)
+	}
+}
+
+// TestViewRemembersWhatCanBeAcknowledged drives a view's memory of sent snapshots with random
+// lists and acknowledgements that lag, stall and jump: every snapshot from the
+// acknowledged one on, within the last ringLen, is found with exactly its lists, and the
+// memory holds only those, not ringLen of them.
+func TestViewRemembersWhatCanBeAcknowledged(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	v := NewClientView(DefaultViewRadius)
+	sent := map[uint32][2][]uint32{}
+	acked := uint32(0) // the newest acknowledgement: a client never acknowledges an older one
+	randomList := func() []uint32 {
+		l := make([]uint32, rng.IntN(40))
+		for i := range l {
+			l[i] = rng.Uint32N(1000)
+		}
+		slices.Sort(l)
+		return l
+	}
+	for tick := uint32(1); tick <= 3000; tick++ {
+		switch r := rng.IntN(100); {
+		case r < 70: // a few ticks behind, as on a network
+			acked = max(acked, tick-min(tick-1, 1+rng.Uint32N(4)))
+			v.Ack = acked
+		case r < 72:
+			v.Ack = 0 // a resync: the client asks for a full snapshot, then acknowledges newer ones
+		}
+		p, b := randomList(), randomList()
+		v.remember(tick, p, b)
+		sent[tick] = [2][]uint32{p, b}
+		oldest := max(1, int64(tick)-ringLen+1)
+		oldest = max(oldest, int64(acked))
+		live := 0
+		for k := oldest; k <= int64(tick); k++ {
+			gp, gb, ok := v.find(uint32(k))
+			if !ok || !slices.Equal(gp, sent[uint32(k)][0]) || !slices.Equal(gb, sent[uint32(k)][1]) {
+				t.Fatalf("tick %d, ack %d: snapshot %d: found %v, lists %v %v, want %v", tick, v.Ack, k, ok, gp, gb, sent[uint32(k)])
+			}
+			live += len(gp) + len(gb)
+		}
+		if _, _, ok := v.find(uint32(oldest - 1)); ok && oldest > 1 && tick-uint32(oldest-1) >= ringLen {
+			t.Fatalf("tick %d: snapshot %d is older than the ring and still found", tick, oldest-1)
+		}
+		// Room for the live lists and a few more ticks' (at most 80 ids a tick here), not the
+		// most it ever held.
+		if c := cap(v.ids); c > 2*(live+5*80) {
+			t.Fatalf("tick %d, ack %d: %d ids of room for %d live", tick, v.Ack, c, live)
+		}
 	}
 }
