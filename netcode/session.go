@@ -122,7 +122,6 @@ type Session struct {
 	dec     *ClientDecoder
 	enc     *Encoder // encodes pongs
 	msg     ClientMessage
-	rbuf    []byte
 	lastSeq uint32
 	limiter rateLimiter
 
@@ -153,7 +152,6 @@ func NewSession(conn *websocket.Conn, cfg SessionConfig, log *slog.Logger) *Sess
 		writeDone: make(chan struct{}),
 		dec:       NewClientDecoder(),
 		enc:       NewEncoder(),
-		rbuf:      make([]byte, ReadLimit+1),
 	}
 	s.limiter = newRateLimiter(s.cfg.MessageRate, s.cfg.MessageBurst)
 	s.lastWrite.Store(time.Now().UnixNano())
@@ -312,12 +310,14 @@ func (s *Session) readLoop() error {
 		if err != nil {
 			return err
 		}
-		n, err := readFrame(r, s.rbuf)
+		buf := readBuffers.Get().(*[ReadLimit + 1]byte)
+		n, err := readFrame(r, buf[:])
 		if err != nil {
 			return err
 		}
 		s.cfg.Counters.BytesIn.Add(uint64(n))
 		if s.CloseCause() != nil {
+			readBuffers.Put(buf)
 			continue // closing: wait for the client's close frame, ignore the rest
 		}
 		switch {
@@ -326,12 +326,17 @@ func (s *Session) readLoop() error {
 		case n > ReadLimit:
 			s.Close(closeErr(CloseTooBig, "frame over %d bytes", ReadLimit))
 		default:
-			if ce := s.handle(s.rbuf[:n]); ce != nil {
+			if ce := s.handle(buf[:n]); ce != nil {
 				s.Close(ce)
 			}
 		}
+		readBuffers.Put(buf) // the decoded message copied what it keeps
 	}
 }
+
+// readBuffers lends the read loops a buffer for one frame at a time, so that a session
+// waiting for its next frame (nearly always) holds none.
+var readBuffers = sync.Pool{New: func() any { return new([ReadLimit + 1]byte) }}
 
 // readFrame reads a frame into buf, which is one byte longer than the read limit. It returns
 // len(buf) for a frame that does not fit; the rest of it is never read into memory.

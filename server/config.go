@@ -35,6 +35,7 @@ type Config struct {
 	DrainTimeout    time.Duration // how long shutdown waits for clients to close; default 5s
 	TLSCert, TLSKey string        // PEM files; with both set, the server speaks HTTPS and wss://
 	AdminAddr       string        // loopback address for net/http/pprof and /metrics; empty: off
+	GCPercent       int           // the garbage collector's GOGC, 10 to 1000, unless GOGC is set; default 25
 	Impair          impair.Config // latency, jitter and stalls added on ImpairAddr
 	ImpairAddr      string        // a second address whose connections go through Impair; empty: off
 	LogFormat       string        // "text" or "json"
@@ -67,6 +68,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	num(&snapshotRate, "snapshot-rate", 0, "snapshots sent per second, dividing the tick rate; 0 means the tick rate")
 	num(&c.MaxPlayers, "max-players", 100, "most players in a room; a full room refuses joins with close code 1013")
 	num(&c.MaxRooms, "max-rooms", 100, "most rooms in the process")
+	num(&c.GCPercent, "gc-percent", 25, "how far the heap may grow over the live data before a garbage collection, in percent, 10 to 1000 (GOGC; a GOGC in the environment wins)")
 	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", 15*time.Second, "how long the player of a dropped connection waits in the world for its client to reconnect; 0 removes it at once (env "+envName("reconnect-grace")+")")
 	num(&c.MaxConnsPerIP, "max-conns-per-ip", 32, "most WebSocket connections from one IP address; more are refused with HTTP 429")
 	fs.DurationVar(&c.RoomIdleTimeout, "room-idle-timeout", 30*time.Second, "how long an empty room stays open (env "+envName("room-idle-timeout")+")")
@@ -124,6 +126,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	}
 	if c.MaxConnsPerIP < 1 {
 		return c, fmt.Errorf("-max-conns-per-ip %d: want at least 1", c.MaxConnsPerIP)
+	}
+	if c.GCPercent < 10 || c.GCPercent > 1000 {
+		return c, fmt.Errorf("-gc-percent %d: want 10 to 1000", c.GCPercent)
 	}
 	if c.MaxRooms < 1 {
 		return c, fmt.Errorf("-max-rooms %d: want at least 1", c.MaxRooms)

@@ -49,6 +49,7 @@ func TestConfigRejects(t *testing.T) {
 		{[]string{"-map", "nowhere"}, "", "no such map"},
 		{[]string{"-log-format", "xml"}, "", "want text or json"},
 		{[]string{"-max-players", "0"}, "", "want 1 to 100000"},
+		{[]string{"-gc-percent", "5"}, "", "want 10 to 1000"},
 		{[]string{"stray"}, "", "unexpected arguments"},
 		{nil, "fast", "TICKWIRE_TICK_RATE"},
 		{[]string{"-tls-cert", "c.pem"}, "", "go together"},

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/tickwire/tickwire/netcode/impair"
@@ -35,6 +36,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if getenv("GOGC") == "" {
+		// The server allocates little per tick (about 1.4 MB/s at 1,000 players, nearly all
+		// of it inside gorilla/websocket) against a live heap that grows with the players: a
+		// smaller GOGC than Go's 100 costs a collection every few seconds and keeps the heap,
+		// and so the resident memory, near the live data.
+		debug.SetGCPercent(cfg.GCPercent)
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	context.AfterFunc(ctx, stop) // after the first signal, the next one is not caught
