@@ -38,13 +38,12 @@ lint: client-deps
 		if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 	go run $(STATICCHECK) ./...
-	cd bench && go vet ./... && go run $(STATICCHECK) ./...
+	@if go list -deps ./server | grep -q '^gonum.org/'; then \
+		echo "the server binary imports the bench's plotting library"; exit 1; fi
 
-# bench/ is its own module (its plotting library stays out of the server): test it too. Its
-# tests include a short run of the whole benchmark, so it cannot rot.
+# bench/'s tests include a short run of the whole benchmark, so it cannot rot.
 test-go: client-deps
 	go test -race ./...
-	cd bench && go test -race ./...
 
 # A short run of the fuzzer over the decoder of client input, beyond its seed corpus.
 # The budget is a count of executions, not a duration: with a duration, Go 1.26's

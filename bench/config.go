@@ -50,7 +50,7 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: go run . [flags]   (in bench/)\n\n"+
+		fmt.Fprint(stderr, "Usage: go run ./bench [flags]   (from the repository root)\n\n"+
 			"Drives the real Tickwire server with simulated players over WebSockets on loopback and\n"+
 			"reports what the server paid per tick. See bench/README.md.\n\nFlags:\n")
 		fs.PrintDefaults()

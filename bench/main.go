@@ -5,7 +5,7 @@
 // each player receives. Then it runs the same connections against the transport floor
 // (floorserver/: no game, one pre-built frame per client per tick) and reports the ratio.
 //
-// Run it from bench/ with `go run .`; see README.md for the flags and how to read the report.
+// Run it from the repository root with `go run ./bench`; see README.md for the flags and how to read the report.
 package main
 
 import (
@@ -92,8 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if cfg.Mode != "arena" {
-		logf("building the floor server: go build ./floorserver (in %s)", filepath.Join(cfg.Repo, "bench"))
-		if err := goBuild(ctx, filepath.Join(cfg.Repo, "bench"), floorBin, "./floorserver", nil); err != nil {
+		logf("building the floor server: go build ./bench/floorserver (in %s)", cfg.Repo)
+		if err := goBuild(ctx, cfg.Repo, floorBin, "./bench/floorserver", nil); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,8 @@
 package main
 
 // Plots are drawn with gonum.org/v1/plot: maintained, pure Go (no cgo, no browser, no
-// Python), and it writes PNG and SVG itself. It and its font and image dependencies live only
-// in this module (bench/go.mod), never in the server binary, which is built from the root
-// module.
+// Python), and it writes PNG and SVG itself. Only bench/ imports it, so it and its font and
+// image dependencies never reach the server binary (`make lint` checks the server's imports).
 
 import (
 	"fmt"

@@ -24,8 +24,8 @@ import (
 // rootModule is the module path whose go.mod marks the repository root.
 const rootModule = "github.com/tickwire/tickwire"
 
-// findRepo walks up from dir to the directory whose go.mod declares rootModule. It works from
-// the repository root and from bench/ (whose own go.mod declares the bench module).
+// findRepo walks up from dir to the directory whose go.mod declares rootModule, so the bench
+// runs from the repository root or from any folder below it.
 func findRepo(dir string) (string, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
