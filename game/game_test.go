@@ -266,46 +266,69 @@ func TestLeaveRemovesPlayer(t *testing.T) {
 	w.Step([]Input{{Player: b, Move: Vec{1, 0}}, {Player: c, Move: Vec{1, 0}}}) // b's input is ignored
 }
 
-// TestDeterminism runs the same scripted match twice and compares the state bit for bit after
-// every tick; a third run with another seed must differ, or the check would prove nothing.
+// TestDeterminism runs the same scripted match in two worlds side by side and compares their
+// whole state bit for bit after every tick: every field, unexported ones, the lag
+// compensation history and the spatial grid included. The script has players join and
+// leave, move, aim, fire, shoot with lag compensation and catch up late inputs. A third
+// world with another seed must end up different, or the comparison would prove nothing.
 func TestDeterminism(t *testing.T) {
-	run := func(seed uint64) []uint64 {
-		src, err := assets.Map(assets.DefaultMap)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := newWorld(t, string(src), Config{Seed: seed, Width: 2000, Height: 2000})
-		script := rng{state: 42} // the inputs are the same whatever the world's seed
-		var ids []EntityID
-		var hashes []uint64
-		var inputs []Input
-		for tick := range 900 {
-			if tick%20 == 0 && len(ids) < 24 {
-				ids = append(ids, w.Join(""))
-			}
-			if tick%97 == 0 && len(ids) > 4 {
-				k := script.intn(len(ids))
-				w.Leave(ids[k])
-				ids = append(ids[:k], ids[k+1:]...)
-			}
-			inputs = inputs[:0]
-			for _, id := range ids {
-				a := float64(script.intn(6283)) / 1000
-				inputs = append(inputs, Input{Player: id, Move: FromAngle(a), Aim: a + 1, Fire: script.intn(3) == 0})
-			}
-			w.Step(inputs)
-			hashes = append(hashes, w.Hash())
-		}
-		return hashes
+	src, err := assets.Map(assets.DefaultMap)
+	if err != nil {
+		t.Fatal(err)
 	}
-	a, b, c := run(7), run(7), run(8)
-	for i := range a {
-		if a[i] != b[i] {
-			t.Fatalf("tick %d: same seed and inputs, different state", i+1)
+	cfg := func(seed uint64) Config { return Config{Seed: seed, Width: 2000, Height: 2000} }
+	worlds := []*World{newWorld(t, string(src), cfg(7)), newWorld(t, string(src), cfg(7)), newWorld(t, string(src), cfg(8))}
+	script := rng{state: 42}               // the inputs are the same whatever the world's seed
+	ids := make([][]EntityID, len(worlds)) // each world's players, in the same order
+	inputs := make([][]Input, len(worlds))
+	kills := 0
+	for tick := range 900 {
+		if tick%20 == 0 && len(ids[0]) < 24 {
+			for i, w := range worlds {
+				ids[i] = append(ids[i], w.Join(""))
+			}
+		}
+		if tick%97 == 0 && len(ids[0]) > 4 {
+			k := script.intn(len(ids[0]))
+			for i, w := range worlds {
+				w.Leave(ids[i][k])
+				ids[i] = append(ids[i][:k], ids[i][k+1:]...)
+			}
+		}
+		for i := range inputs {
+			inputs[i] = inputs[i][:0]
+		}
+		for k := range ids[0] {
+			a := float64(script.intn(6283)) / 1000
+			in := Input{Move: FromAngle(a), Aim: a + 1, Fire: script.intn(3) == 0, Rewind: script.intn(12)}
+			if script.intn(8) == 0 { // a late input caught up this tick
+				in.NEarlier, in.Earlier[0] = 1, FromAngle(a+2)
+			}
+			for i := range worlds {
+				in.Player = ids[i][k]
+				inputs[i] = append(inputs[i], in)
+			}
+		}
+		for i, w := range worlds {
+			w.Step(inputs[i])
+		}
+		if d := diffState(worlds[0], worlds[1]); d != "" {
+			t.Fatalf("tick %d: same seed and inputs, different state at World%s", worlds[0].Tick, d)
+		}
+		if worlds[0].Hash() != worlds[1].Hash() {
+			t.Fatalf("tick %d: same state, different hashes", worlds[0].Tick)
+		}
+		for _, e := range worlds[0].Events {
+			if e.Kind == EventKill {
+				kills++
+			}
 		}
 	}
-	if a[len(a)-1] == c[len(c)-1] {
-		t.Error("another seed gave the same final state: the hash sees too little")
+	if kills == 0 {
+		t.Error("nobody was killed: the script does not reach death and respawn")
+	}
+	if diffState(worlds[0], worlds[2]) == "" || worlds[0].Hash() == worlds[2].Hash() {
+		t.Error("another seed gave the same final state: the comparison sees too little")
 	}
 }
 
