@@ -215,7 +215,8 @@ func TestUpgradeChecks(t *testing.T) {
 			if tc.origin != "" {
 				h.Set("Origin", tc.origin)
 			}
-			d := websocket.Dialer{Subprotocols: tc.protocols}
+			// The dialer offers permessage-deflate, so that the server has to decline it.
+			d := websocket.Dialer{Subprotocols: tc.protocols, EnableCompression: true}
 			conn, resp, err := d.Dial(ts.wsURL(), h)
 			if conn != nil {
 				if conn.Subprotocol() != netcode.Subprotocol {
