@@ -36,6 +36,7 @@ export const MsgType = Object.freeze({
   PONG: 6, // server → client
   LEAVE: 7, // both ways
   SCORES: 8, // server → client: the room's leaders, once a second
+  WATCH: 9, // client → server, spectators only (this page does not spectate)
 });
 
 /** Bit flags of an input's buttons. Any other bit closes the connection with 1007. */

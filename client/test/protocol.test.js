@@ -1,8 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { encode, decode } from '@msgpack/msgpack';
 import {
-  PROTOCOL, MsgType, Buttons, CLOSE_CODES, closeInfo, reconnectAdvice,
+  PROTOCOL, READ_LIMIT, MAX_NAME_LEN, MsgType, Buttons, CLOSE_CODES, closeInfo, reconnectAdvice,
   encodeJoin, encodeInput, encodePing, encodeLeave, decodeServerMessage, ProtocolError,
 } from '../src/protocol.js';
 
@@ -21,13 +22,32 @@ const bullet = () => [9, 3, 42, 81, 3200, -2];
 const snapshot = () => [4, 1234, 56, 0, player(), bullet(), [], 4321];
 const scores = () => [8, 12, [[3, 'Alice', 137, 5, 1], [7, 'Bob', 20, 2, 4]]];
 
+// The Go definitions this module mirrors, read from the source so that the two cannot drift.
+const goSource = (file) => readFileSync(new URL(`../../netcode/${file}`, import.meta.url), 'utf8');
+
 describe('constants', () => {
   test('mirror netcode/protocol.go and close.go', () => {
     assert.equal(PROTOCOL, 'tickwire.v2');
-    assert.deepEqual({ ...MsgType }, { JOIN: 1, WELCOME: 2, INPUT: 3, SNAPSHOT: 4, PING: 5, PONG: 6, LEAVE: 7, SCORES: 8 });
+    assert.deepEqual({ ...MsgType }, { JOIN: 1, WELCOME: 2, INPUT: 3, SNAPSHOT: 4, PING: 5, PONG: 6, LEAVE: 7, SCORES: 8, WATCH: 9 });
     assert.equal(Buttons.FIRE, 1);
     assert.deepEqual(Object.keys(CLOSE_CODES).map(Number),
       [1000, 1001, 1003, 1005, 1006, 1007, 1008, 1009, 1011, 1013, 4000, 4001, 4002, 4003, 4400]);
+  });
+
+  test('are the ones the Go source defines', () => {
+    const protocolGo = goSource('protocol.go');
+    assert.equal(protocolGo.match(/const Subprotocol = "([^"]+)"/)?.[1], PROTOCOL);
+    assert.equal(Number(protocolGo.match(/const ReadLimit = (\d+)/)?.[1]), READ_LIMIT);
+    assert.equal(Number(protocolGo.match(/const MaxNameLen = (\d+)/)?.[1]), MAX_NAME_LEN);
+    const goTypes = Object.fromEntries([...protocolGo.matchAll(/^\s*Msg(\w+)\s+MsgType = (\d+)/gm)]
+      .map(([, name, n]) => [name.toUpperCase(), Number(n)]));
+    assert.ok(Object.keys(goTypes).length >= 9, `message types found in protocol.go: ${JSON.stringify(goTypes)}`);
+    assert.deepEqual({ ...MsgType }, goTypes);
+    // The codes the server (and, for 4400, a client) sends; 1005 and 1006 are the browser's own.
+    const goCodes = [...goSource('close.go').matchAll(/^\s*Close\w+\s+CloseCode = (\d+)/gm)].map(([, n]) => Number(n));
+    assert.ok(goCodes.length >= 13, `close codes found in close.go: ${goCodes}`);
+    const ours = Object.keys(CLOSE_CODES).map(Number).filter((c) => c !== 1005 && c !== 1006);
+    assert.deepEqual(ours.sort((a, b) => a - b), goCodes.sort((a, b) => a - b));
   });
 
   test('close codes say whether to reconnect, as PROTOCOL.md does', () => {
