@@ -1,5 +1,5 @@
 // Command floorserver is the bench's transport floor: a WebSocket server that speaks just
-// enough of the Tickwire protocol for the bench's bots (the tickwire.v1 upgrade, join,
+// enough of the Tickwire protocol for the bench's bots (the subprotocol upgrade, join,
 // welcome, inputs, pings) and does no game work at all. Every tick it hands each connection
 // the same pre-built snapshot-sized frame, which the connection's writer stamps with the tick
 // and the client's last input and writes. One reader and one writer goroutine per
