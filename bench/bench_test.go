@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -190,5 +192,24 @@ func TestReadProc(t *testing.T) {
 	}
 	if _, err := readMachineBusy(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestArenaFollowsPlayerCount: each run's arena gives every player about 200x200 units, and
+// the server is started with that size.
+func TestArenaFollowsPlayerCount(t *testing.T) {
+	c, err := parseConfig(nil, testWriter{t})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 100, 1000, 4000} {
+		side := c.arenaSize(n)
+		if perPlayer := side * side / float64(n); math.Abs(perPlayer-200*200) > 200*200*0.01 {
+			t.Errorf("%d players: side %v, %v square units each, want 200x200", n, side, perPlayer)
+		}
+		args := strings.Join(c.arenaSpec(n, "tickwire", true).args, " ")
+		if want := fmt.Sprintf("-arena-size %v", side); !strings.Contains(args, want) {
+			t.Errorf("%d players: server arguments %q lack %q", n, args, want)
+		}
 	}
 }

@@ -362,6 +362,9 @@ func TestScoresReachEveryone(t *testing.T) {
 func TestSpectatorWatchesAnArea(t *testing.T) {
 	ts := startServer(t, testConfig(t, "-arena-size", "4000"))
 	a := dial(t, ts, "a")
+	if m := a.Welcome.Map; m.Width != 4000 || m.Height != 4000 {
+		t.Fatalf("welcome arena %vx%v, want the -arena-size 4000x4000", m.Width, m.Height)
+	}
 	s := dialWith(t, ts, "?room="+a.Welcome.RoomID+"&spectate=1", netcode.DialOptions{})
 	if s.Welcome.PlayerID != 0 {
 		t.Fatalf("spectator got player %d, want 0 (none)", s.Welcome.PlayerID)
