@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/tickwire/tickwire/assets"
+	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/netcode"
 )
 
@@ -117,6 +119,14 @@ func TestPlayersSeeEachOther(t *testing.T) {
 	}
 	if w := a.Welcome; w.TickRate != 30 || w.Map.Cols == 0 || len(w.Map.Tiles) != w.Map.Cols*w.Map.Rows || w.Rules.PlayerRadius != 16 {
 		t.Errorf("welcome %+v", w)
+	}
+	// The arena is the map file in assets/, embedded into the binary.
+	src, err := assets.Map(assets.DefaultMap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := game.ParseMap(src); m == nil || a.Welcome.Map.Name != m.Name || a.Welcome.Map.Tiles != m.Tiles || a.Welcome.Map.Cols != m.Cols {
+		t.Errorf("welcome map %q (%d columns) is not the embedded %s", a.Welcome.Map.Name, a.Welcome.Map.Cols, assets.DefaultMap)
 	}
 	all := func(s *netcode.Snapshot) bool {
 		return find(s, ida) != nil && find(s, idb) != nil && find(s, idc) != nil
