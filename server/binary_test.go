@@ -14,9 +14,10 @@ import (
 	"github.com/tickwire/tickwire/netcode"
 )
 
-// TestBinaryExitsCleanlyOnSIGTERM builds the real server binary, starts it, connects clients,
-// sends SIGTERM, and checks that every client sees close code 1001 and the process exits 0.
-func TestBinaryExitsCleanlyOnSIGTERM(t *testing.T) {
+// TestBinaryExitsCleanlyOnSignal builds the real server binary, and for SIGTERM and SIGINT
+// starts it, connects clients, sends the signal, and checks that every client sees close code
+// 1001 and the process exits 0.
+func TestBinaryExitsCleanlyOnSignal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -24,6 +25,15 @@ func TestBinaryExitsCleanlyOnSIGTERM(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	for _, tc := range []struct {
+		name string
+		sig  syscall.Signal
+	}{{"SIGTERM", syscall.SIGTERM}, {"SIGINT", syscall.SIGINT}} {
+		t.Run(tc.name, func(t *testing.T) { exitsCleanlyOn(t, bin, tc.sig) })
+	}
+}
+
+func exitsCleanlyOn(t *testing.T, bin string, sig syscall.Signal) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-drain-timeout", "3s")
@@ -66,7 +76,7 @@ func TestBinaryExitsCleanlyOnSIGTERM(t *testing.T) {
 		defer c.Close()
 		clients = append(clients, c)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	for i, c := range clients {
