@@ -21,8 +21,10 @@ type SessionConfig struct {
 	WriteWait time.Duration
 	// PingPeriod is the period of WebSocket ping frames. Default 2s.
 	PingPeriod time.Duration
-	// PongWait is how long the session waits for any frame (a pong at the least) before it
-	// drops the client as dead. It must exceed PingPeriod. Default 6s.
+	// PongWait is how long the session waits for a pong after the last one before it drops
+	// the client as dead (its read deadline; other frames do not extend it). The connection
+	// then ends without a close frame, so the player may come back (Resumable). It must
+	// exceed PingPeriod. Default 6s.
 	PongWait time.Duration
 	// JoinTimeout is how long a client has to send its join (close 4001 after). Default 5s.
 	JoinTimeout time.Duration
