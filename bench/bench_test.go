@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tickwire/tickwire/netcode"
 )
 
 // testWriter sends the bench's progress and build messages to the test log.
@@ -68,6 +70,9 @@ func TestShortRun(t *testing.T) {
 			if c.SnapshotsReceived == 0 || c.Ack == nil || c.Ack.Count == 0 || c.Ack.P50 <= 0 || c.Ack.P99 < c.Ack.P50 {
 				t.Errorf("snapshots received %d, input to ack %+v", c.SnapshotsReceived, c.Ack)
 			}
+			if c.RTT == nil || c.RTT.Count == 0 || c.AckOverRTT == nil || c.AckOverRTT.Count == 0 {
+				t.Errorf("round trip %+v, input to ack over it %+v: no pong measured", c.RTT, c.AckOverRTT)
+			}
 			if c.Jitter == nil || c.Jitter.Count == 0 {
 				t.Errorf("jitter %+v: no inter-arrival measured", c.Jitter)
 			}
@@ -102,7 +107,7 @@ func TestShortRun(t *testing.T) {
 			t.Errorf("plot %s: missing or empty (%v)", name, err)
 		}
 	}
-	for _, want := range []string{"tick ms p50 / p90 / p99 / max", "server CPU, tickwire / floor", "targets"} {
+	for _, want := range []string{"tick ms p50 / p90 / p99 / max", "input to ack over RTT", "server CPU, tickwire / floor", "targets"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("the table lacks %q", want)
 		}
@@ -210,6 +215,44 @@ func TestArenaFollowsPlayerCount(t *testing.T) {
 		args := strings.Join(c.arenaSpec(n, "tickwire", true).args, " ")
 		if want := fmt.Sprintf("-arena-size %v", side); !strings.Contains(args, want) {
 			t.Errorf("%d players: server arguments %q lack %q", n, args, want)
+		}
+	}
+}
+
+// TestPongRTT: a pong answering a bot's ping (its send time in Unix microseconds) gives the
+// round trip; other frames give none.
+func TestPongRTT(t *testing.T) {
+	sent := time.Unix(1_700_000_000, 123_456_000)
+	enc := netcode.NewEncoder()
+	dec := netcode.NewServerDecoder()
+	var m netcode.ServerMessage
+	pong := enc.Pong(netcode.Pong{ClientTime: float64(sent.UnixMicro()), ServerTick: 9})
+	if rtt, ok := pongRTT(dec, &m, pong, sent.Add(150*time.Millisecond)); !ok || rtt != 150*time.Millisecond {
+		t.Errorf("pongRTT = %v, %v; want 150ms, true", rtt, ok)
+	}
+	if _, ok := pongRTT(dec, &m, pong, sent.Add(-time.Millisecond)); ok {
+		t.Error("a pong from the future gave a round trip")
+	}
+	if _, ok := pongRTT(dec, &m, enc.ServerLeave(netcode.Leave{Code: 1000, Reason: "bye"}), sent); ok {
+		t.Error("a leave message gave a round trip")
+	}
+}
+
+// TestAckOverRTTTarget: input to ack may exceed the round trip by a tick plus 1 ms at p99.
+func TestAckOverRTTTarget(t *testing.T) {
+	for _, tc := range []struct {
+		p99  float64
+		want bool
+	}{{20, true}, {34.3, true}, {34.4, false}, {60, false}} {
+		a := &RunResult{Tick: &tickResult{BudgetMS: 1000.0 / 30, Total: &durSummary{}}, Clients: clientResult{AckOverRTT: &durSummary{Count: 100, P99: tc.p99}}}
+		var got *target
+		for _, tg := range checkTargets(&playerRun{Players: 100, Arena: a}) {
+			if tg.Name == "input to ack over RTT p99" {
+				got = &tg
+			}
+		}
+		if got == nil || got.OK != tc.want {
+			t.Errorf("p99 %v ms over the round trip at 30 Hz: target %+v, want ok %v", tc.p99, got, tc.want)
 		}
 	}
 }

@@ -12,9 +12,10 @@ import (
 )
 
 // A bot is one simulated player: a netcode.Client with two goroutines, as the client allows.
-// The sender sends one input per tick (it wanders, turns its aim, fires about once a second);
-// the reader reads every frame and decodes only the snapshot header (PeekSnapshot), which is
-// all the bench measures: bytes, arrival times, missed ticks and the acknowledged input.
+// The sender sends one input per tick (it wanders, turns its aim, fires about once a second)
+// and a ping every pingPeriod, as the browser does; the reader reads every frame and decodes
+// only the snapshot header (PeekSnapshot) and pongs, which is all the bench measures: bytes,
+// arrival times, missed ticks, the acknowledged input and the round trip.
 
 // behaviour is how bots play. The zero value is not useful; see the flags in config.go.
 type behaviour struct {
@@ -27,6 +28,10 @@ type behaviour struct {
 // the server took to acknowledge one (snapshot lastSeq). 512 inputs are 17 s at 30 Hz, far
 // longer than any server keeps a client waiting.
 const ackRing = 512
+
+// pingPeriod is how often a bot pings (the protocol's ping, answered by the session's read
+// loop and writer): twice a second, as the browser client does.
+const pingPeriod = 500 * time.Millisecond
 
 type bot struct {
 	id int
@@ -57,6 +62,8 @@ type bot struct {
 type botWindow struct {
 	jitter   histogram // |inter-arrival - ticks advanced x tick period| of snapshots
 	ack      histogram // input send -> first snapshot whose lastSeq covers it
+	rtt      histogram // ping send -> its pong
+	overRTT  histogram // each ack sample less the bot's newest round trip: what the server adds
 	received uint64    // snapshots
 	missed   uint64    // snapshot ticks skipped (a newer snapshot replaced an unsent one)
 }
@@ -74,6 +81,8 @@ func (b *bot) read(timing fleetTiming, measuring, tearingDown *atomic.Bool) {
 	dec := netcode.NewServerDecoder()
 	var prevTick, lastAck uint32
 	var prevAt time.Time
+	var msg netcode.ServerMessage
+	var rtt time.Duration // the newest round trip; 0 before the first pong
 	for {
 		frame, err := b.c.NextFrame()
 		now := time.Now()
@@ -85,6 +94,14 @@ func (b *bot) read(timing fleetTiming, measuring, tearingDown *atomic.Bool) {
 		b.bytes.Add(uint64(len(frame)))
 		tick, lastSeq, ok := dec.PeekSnapshot(frame)
 		if !ok {
+			if r, isPong := pongRTT(dec, &msg, frame, now); isPong {
+				rtt = r
+				if measuring.Load() {
+					b.mu.Lock()
+					b.w.rtt.observe(r)
+					b.mu.Unlock()
+				}
+			}
 			continue
 		}
 		b.snaps.Add(1)
@@ -103,7 +120,11 @@ func (b *bot) read(timing fleetTiming, measuring, tearingDown *atomic.Bool) {
 			if lastSeq > lastAck {
 				i := lastSeq % ackRing
 				if b.sentSeq[i].Load() == lastSeq {
-					b.w.ack.observe(now.Sub(time.Unix(0, b.sentAt[i].Load())))
+					ack := now.Sub(time.Unix(0, b.sentAt[i].Load()))
+					b.w.ack.observe(ack)
+					if rtt > 0 {
+						b.w.overRTT.observe(ack - rtt)
+					}
 				}
 			}
 			b.mu.Unlock()
@@ -116,8 +137,18 @@ func (b *bot) read(timing fleetTiming, measuring, tearingDown *atomic.Bool) {
 	}
 }
 
-// send sends one input per tick period until ctx ends or a send fails (the reader then sees
-// why the connection ended).
+// pongRTT returns the round trip of a pong frame received at now, whose ping carried its send
+// time in Unix microseconds (see send); ok is false for any other frame.
+func pongRTT(dec *netcode.ServerDecoder, msg *netcode.ServerMessage, frame []byte, now time.Time) (rtt time.Duration, ok bool) {
+	if dec.Decode(frame, msg) != nil || msg.Type != netcode.MsgPong {
+		return 0, false
+	}
+	rtt = now.Sub(time.UnixMicro(int64(msg.Pong.ClientTime)))
+	return rtt, rtt >= 0
+}
+
+// send sends one input per tick period, and a ping every pingPeriod, until ctx ends or a send
+// fails (the reader then sees why the connection ended).
 func (b *bot) send(ctx context.Context, period time.Duration, beh behaviour, seed uint64) {
 	defer close(b.senderDone)
 	rng := rand.New(rand.NewPCG(seed, uint64(b.id)))
@@ -136,6 +167,7 @@ func (b *bot) send(ctx context.Context, period time.Duration, beh behaviour, see
 		moveX, moveY       float64
 		aim, turn          float64
 		nextTurn, nextFire time.Time
+		nextPing           time.Time
 		last               = time.Now()
 	)
 	uniform := func(lo, hi time.Duration) time.Duration {
@@ -171,6 +203,13 @@ func (b *bot) send(ctx context.Context, period time.Duration, beh behaviour, see
 		in := netcode.Input{Seq: seq, Ack: b.lastTick.Load(), MoveX: moveX, MoveY: moveY, Aim: aim, Buttons: buttons}
 		if err := b.c.SendInput(in); err != nil {
 			return
+		}
+		if !now.Before(nextPing) {
+			// Unix microseconds are exact in a float64 (below 2^53).
+			if err := b.c.Ping(float64(now.UnixMicro())); err != nil {
+				return
+			}
+			nextPing = now.Add(pingPeriod)
 		}
 		select {
 		case <-ctx.Done():

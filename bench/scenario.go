@@ -232,7 +232,7 @@ func (r *runner) measure(ctx context.Context, spec runSpec, f *fleet, stats *sta
 	// The clients: bytes from the counters, the rest from what each bot measured.
 	var rates []float64
 	var snaps, snapBytes uint64
-	var jitter, ack histogram
+	var jitter, ack, rtt, overRTT histogram
 	var received, missed uint64
 	for b := range m0.alive {
 		rates = append(rates, float64(m1.bytes[b]-m0.bytes[b])/window.Seconds())
@@ -241,6 +241,8 @@ func (r *runner) measure(ctx context.Context, spec runSpec, f *fleet, stats *sta
 		w := b.window()
 		jitter.merge(&w.jitter)
 		ack.merge(&w.ack)
+		rtt.merge(&w.rtt)
+		overRTT.merge(&w.overRTT)
 		received += w.received
 		missed += w.missed
 	}
@@ -254,6 +256,8 @@ func (r *runner) measure(ctx context.Context, spec runSpec, f *fleet, stats *sta
 		SnapshotsMissed:   missed,
 		Jitter:            histSummary(&jitter),
 		Ack:               histSummary(&ack),
+		RTT:               histSummary(&rtt),
+		AckOverRTT:        histSummary(&overRTT),
 	}
 	if snaps > 0 {
 		c.SnapshotBytesMean = float64(snapBytes) / float64(snaps)

@@ -208,6 +208,7 @@ func (s *floor) serveStats(w http.ResponseWriter, _ *http.Request) {
 type conn struct {
 	ws      *websocket.Conn
 	wake    chan struct{} // capacity 1: a frame is due
+	pongs   chan float64  // the clientTime of pings to answer; full: the ping goes unanswered
 	done    chan struct{} // closed when the reader has ended
 	lastSeq atomic.Uint32 // the newest input's seq, written by the reader
 	buf     []byte        // owned by the writer
@@ -224,7 +225,7 @@ func (s *floor) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	s.wg.Add(1)
 	defer s.wg.Done()
-	c := &conn{ws: ws, wake: make(chan struct{}, 1), done: make(chan struct{}), buf: slices.Clone(s.frame)}
+	c := &conn{ws: ws, wake: make(chan struct{}, 1), pongs: make(chan float64, 4), done: make(chan struct{}), buf: slices.Clone(s.frame)}
 	ws.SetReadLimit(netcode.ReadLimit)
 	// The join: one frame, read but not decoded.
 	_ = ws.SetReadDeadline(time.Now().Add(joinTimeout))
@@ -248,7 +249,8 @@ func (s *floor) serveWS(w http.ResponseWriter, r *http.Request) {
 	close(c.done)
 }
 
-// readLoop reads every frame until the connection ends, keeping the seq of the newest input.
+// readLoop reads every frame until the connection ends, keeping the seq of the newest input
+// and handing pings to the writer, which answers them as the real server's writer does.
 func (c *conn) readLoop() {
 	ws := c.ws
 	_ = ws.SetReadDeadline(time.Now().Add(pongWait))
@@ -265,15 +267,26 @@ func (c *conn) readLoop() {
 		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 			return
 		}
-		if dec.Decode(buf[:n], &msg) == nil && msg.Type == netcode.MsgInput {
+		if dec.Decode(buf[:n], &msg) != nil {
+			continue
+		}
+		switch msg.Type {
+		case netcode.MsgInput:
 			c.lastSeq.Store(msg.Input.Seq)
+		case netcode.MsgPing:
+			select {
+			case c.pongs <- msg.Ping.ClientTime:
+			default:
+			}
 		}
 	}
 }
 
-// writeLoop writes the frame whenever the tick wakes it, and pings, until the reader ends.
+// writeLoop writes the frame whenever the tick wakes it, pongs and pings, until the reader
+// ends.
 func (c *conn) writeLoop(tick *atomic.Uint32) {
 	defer c.ws.Close()
+	enc := netcode.NewEncoder()
 	ping := time.NewTicker(pingPeriod)
 	defer ping.Stop()
 	for {
@@ -282,6 +295,11 @@ func (c *conn) writeLoop(tick *atomic.Uint32) {
 			return
 		case <-ping.C:
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				return
+			}
+		case t := <-c.pongs:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.BinaryMessage, enc.Pong(netcode.Pong{ClientTime: t, ServerTick: tick.Load()})); err != nil {
 				return
 			}
 		case <-c.wake:

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/binary"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/tickwire/tickwire/netcode"
 )
@@ -25,4 +30,38 @@ func TestBuildFrame(t *testing.T) {
 			t.Errorf("buildFrame(%d) does not decode as a snapshot: %v", size, err)
 		}
 	}
+}
+
+// TestFloorAnswersPings: the floor answers the protocol's ping with a pong carrying the
+// client's time, as the real server does, so the bench measures both round trips alike.
+func TestFloorAnswersPings(t *testing.T) {
+	s := newFloor(30, buildFrame(100), 1000)
+	srv := httptest.NewServer(http.HandlerFunc(s.serveWS))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	go s.tickLoop(ctx)
+	c, err := netcode.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), "bot", netcode.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Ping(42.5); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		frame, err := c.NextFrame()
+		if err != nil {
+			t.Fatalf("no pong: %v", err)
+		}
+		if m, err := c.Decode(frame); err == nil && m.Type == netcode.MsgPong {
+			if m.Pong.ClientTime != 42.5 {
+				t.Errorf("pong carries %v, want 42.5", m.Pong.ClientTime)
+			}
+			break
+		}
+	}
+	_ = c.Close()
+	s.closeAll(time.Second)
 }
