@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session } from '../src/session.js';
 import { MsgType } from '../src/protocol.js';
-import { INTERPOLATION_DELAY_MS } from '../src/interpolation.js';
+import { INTERPOLATION_DELAY_MS, MAX_EXTRAPOLATION_MS } from '../src/interpolation.js';
 
 class StubSocket {
   constructor() { this.sent = []; }
@@ -97,4 +97,24 @@ test('inputs carry the tick others are drawn at, never past the newest applied s
   assert.ok(drawn < 380 && drawn > 370, `drawn at tick ${drawn}`);
   s.replica.ack = 360; // behind what the clock says: the server would refuse a tick it has not sent
   assert.equal(s.viewTick(now), 360);
+});
+
+test('frames drawn past the newest snapshot count as underruns; others move on briefly, then stand', () => {
+  const s = session();
+  const offset = 2000;
+  for (let sent = 0; sent < 4000; sent += 500) {
+    s.handle({ type: MsgType.PONG, clientTime: sent, serverTick: Math.floor((sent + 75 + offset) / MS), serverRTT: 150 }, sent + 150);
+  }
+  snapshots(s, 150, 400, offset, 75);
+  const last = 400 * MS - offset + 75; // when the newest snapshot arrived
+  for (let now = last - 50; now <= last; now += 10) s.view(now); // while snapshots were coming
+  assert.deepEqual([s.frames, s.underruns], [6, 0]);
+  // Then no more arrive: once the render time passes tick 400, every frame is an underrun.
+  let x;
+  for (let now = last + 16; now <= last + 1000; now += 16) x = s.view(now).players[0].x;
+  assert.equal(s.frames, 6 + 62);
+  assert.ok(s.underruns > 50 && s.underruns <= 62, `underruns ${s.underruns}`);
+  assert.equal(s.debug(last + 1000).underruns, s.underruns);
+  // Carried on at 3 units a tick (90 per second) for at most MAX_EXTRAPOLATION_MS, then stood.
+  assert.ok(Math.abs(x - (3 * 400 + 90 * MAX_EXTRAPOLATION_MS / 1000)) < 1e-6, `x ${x}`);
 });
