@@ -47,35 +47,17 @@ var (
 	errTooManyRooms = &netcode.CloseError{Code: netcode.CloseTryAgainLater, Reason: "too many rooms"}
 )
 
-// Place finds the room for a player who asked for id, or, with no id, the fullest public room
-// with space; failing that it makes a new public room.
-func (l *Lobby) Place(id string) (*Room, error) {
+// Find returns the room with id, for a player who asked for it by its id. The room's idle
+// clock restarts, so that it is not closed before the player's join arrives.
+func (l *Lobby) Find(id string) (*Room, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if id != "" {
-		lr := l.rooms[id]
-		if lr == nil {
-			return nil, errNoSuchRoom
-		}
-		lr.room.touch()
-		return lr.room, nil
+	lr := l.rooms[id]
+	if lr == nil {
+		return nil, errNoSuchRoom
 	}
-	var best *Room
-	for _, lr := range l.rooms {
-		r := lr.room
-		n := r.Players()
-		if r.private || n >= l.roomCfg.MaxPlayers {
-			continue
-		}
-		if best == nil || n > best.Players() || n == best.Players() && r.id < best.id {
-			best = r
-		}
-	}
-	if best != nil {
-		best.touch()
-		return best, nil
-	}
-	return l.createLocked(false)
+	lr.room.touch()
+	return lr.room, nil
 }
 
 // Create makes a new room; a private one is not listed and is joined only by its id.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,6 +74,11 @@ func TestPlacementFillsRoomsThenCreates(t *testing.T) {
 		t.Fatal(err)
 	}
 	rooms := waitRooms(t, ts, 2, 2) // the fourth went to the room with space, not a new one
+	for _, r := range rooms {
+		if len(r.ID) != 8 || strings.Trim(r.ID, roomIDAlphabet) != "" || r.MaxPlayers != 2 || r.Tick == 0 || r.TickP99MS < 0 {
+			t.Errorf("room list entry %+v: want an 8-character id, max_players 2, a running tick", r)
+		}
+	}
 
 	// Joining by id reaches that room, and a full one refuses with 1013.
 	_, err := dialPath(t, ts, "?room="+rooms[0].ID)
@@ -82,6 +89,32 @@ func TestPlacementFillsRoomsThenCreates(t *testing.T) {
 	if code := netcode.CloseCodeOf(err); code != netcode.CloseNoSuchRoom {
 		t.Errorf("joining an unknown room: %v, want 4002", err)
 	}
+}
+
+// TestPlacementOfPlayersArrivingAtOnce places players who arrive together: each takes a slot
+// in the fullest room with space or opens a new room, and none is refused as "room full".
+func TestPlacementOfPlayersArrivingAtOnce(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-max-players", "2"))
+	if _, err := dialPath(t, ts, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitRooms(t, ts, 1)
+	var wg sync.WaitGroup
+	errs := make(chan error, 7)
+	for range 7 {
+		wg.Go(func() {
+			_, err := dialPath(t, ts, "")
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a player arriving with others: %v", err)
+		}
+	}
+	waitRooms(t, ts, 2, 2, 2, 2)
 }
 
 func TestPrivateRoomsAreNotListed(t *testing.T) {

@@ -210,13 +210,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	sess := netcode.NewSession(conn, s.session, s.log.With("remote", r.RemoteAddr))
 	sess.Spectator = q.Get("spectate") == "1"
-	var room *Room
-	if q.Get("create") == "1" {
-		room, err = s.lobby.Create(q.Get("private") == "1")
-	} else {
-		room, err = s.lobby.Place(q.Get("room"))
+	var h netcode.Handler
+	switch {
+	case q.Get("create") == "1":
+		h, err = s.lobby.Create(q.Get("private") == "1")
+	case q.Get("room") != "":
+		h, err = s.lobby.Find(q.Get("room"))
+	default:
+		h = &placedHandler{lobby: s.lobby} // placed when its join arrives
 	}
-	var h netcode.Handler = room
 	if err != nil {
 		// Placement fails after the upgrade so that a browser can read why.
 		var ce *netcode.CloseError
