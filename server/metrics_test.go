@@ -124,10 +124,10 @@ func TestMetricsAfterAShortRun(t *testing.T) {
 	}
 }
 
-// TestReadinessWhileDraining checks what a load balancer sees while the server drains: not
-// ready, and no new players, while health stays up.
+// TestReadinessWhileDraining shuts the server down and checks what a load balancer sees while
+// it drains: not ready, and no new players, while health stays up.
 func TestReadinessWhileDraining(t *testing.T) {
-	ts := startServer(t, testConfig(t))
+	ts := startServer(t, testConfig(t, "-drain-timeout", "10m"))
 	get := func(path string) int {
 		resp, err := http.Get("http://" + ts.addr + path)
 		if err != nil {
@@ -136,12 +136,20 @@ func TestReadinessWhileDraining(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	if get("/readyz") != 200 {
-		t.Fatal("not ready before draining")
+	if code := get("/readyz"); code != 200 {
+		t.Fatalf("/readyz before draining: %d, want 200", code)
 	}
-	ts.server.draining.Store(true)
-	if code := get("/readyz"); code != http.StatusServiceUnavailable {
-		t.Errorf("/readyz while draining: %d, want 503", code)
+	// A session that has not finished closing holds the drain open until the test lets it go,
+	// as a client slow to answer the close frame would.
+	ts.server.sessions.Add(1)
+	served := make(chan error, 1)
+	go func() { served <- ts.stop() }()
+	deadline := time.Now().Add(20 * time.Second)
+	for get("/readyz") != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz never answered 503 after shutdown began")
+		}
+		time.Sleep(10 * time.Millisecond) // polling, bounded by the deadline
 	}
 	if code := get("/healthz"); code != 200 {
 		t.Errorf("/healthz while draining: %d, want 200", code)
@@ -149,6 +157,15 @@ func TestReadinessWhileDraining(t *testing.T) {
 	_, err := dialPath(t, ts, "")
 	if err == nil || !strings.Contains(err.Error(), "503") {
 		t.Errorf("joining while draining: %v, want HTTP 503", err)
+	}
+	select {
+	case err := <-served:
+		t.Fatalf("Serve returned %v with a session still draining", err)
+	default:
+	}
+	ts.server.sessions.Done()
+	if err := <-served; err != nil {
+		t.Errorf("Serve returned %v after draining, want nil", err)
 	}
 }
 
