@@ -60,13 +60,36 @@ func value(t *testing.T, fams map[string]*dto.MetricFamily, name string, want ..
 	return 0
 }
 
-// TestMetricsAfterAShortRun plays a few seconds' worth of ticks with real clients and checks
-// that the metrics are present and sane.
+// histogramOf returns the sample count and sum of the histogram series of family name whose
+// labels include want.
+func histogramOf(t *testing.T, fams map[string]*dto.MetricFamily, name string, want ...string) (count uint64, sum float64) {
+	t.Helper()
+	for _, m := range fams[name].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.Label {
+			labels[l.GetName()] = l.GetValue()
+		}
+		match := true
+		for i := 0; i+1 < len(want); i += 2 {
+			match = match && labels[want[i]] == want[i+1]
+		}
+		if match && m.Histogram != nil {
+			return m.Histogram.GetSampleCount(), m.Histogram.GetSampleSum()
+		}
+	}
+	t.Fatalf("no histogram %s with labels %v", name, want)
+	return 0, 0
+}
+
+// TestMetricsAfterAShortRun plays a short run with real clients (moving and firing, leaving,
+// dropping and coming back with a token) and checks that every metric is present with sane
+// values, and that nothing is labelled per player.
 func TestMetricsAfterAShortRun(t *testing.T) {
 	ts := startServer(t, testConfig(t))
 	a, b := dial(t, ts, "a"), dial(t, ts, "b")
-	for i := range 30 {
-		if err := a.SendInput(netcode.Input{MoveX: 1, Buttons: netcode.ButtonFire}); err != nil {
+	const inputs = 30
+	for i := range inputs {
+		if err := a.SendInput(netcode.Input{Seq: uint32(i + 1), MoveX: 1, Buttons: netcode.ButtonFire}); err != nil {
 			t.Fatal(err)
 		}
 		until(t, a, "a snapshot", func(s *netcode.Snapshot) bool { return s.Tick > uint32(i) })
@@ -79,20 +102,55 @@ func TestMetricsAfterAShortRun(t *testing.T) {
 		t.Fatalf("%d rooms", len(rooms))
 	}
 	id := rooms[0].id
-	deadline := time.Now().Add(20 * time.Second)
-	var fams map[string]*dto.MetricFamily
-	for {
-		fams = scrape(t, ts)
-		if value(t, fams, "tickwire_players") == 1 && fams["tickwire_connections_closed_total"] != nil {
-			break
+
+	// scrapeUntil scrapes until cond holds, reading a's snapshots meanwhile so that its
+	// connection answers the server's pings, within a deadline.
+	scrapeUntil := func(what string, cond func(map[string]*dto.MetricFamily) bool) map[string]*dto.MetricFamily {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			fams := scrape(t, ts)
+			if cond(fams) {
+				return fams
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the metrics never showed %s", what)
+			}
+			until(t, a, "a snapshot", func(*netcode.Snapshot) bool { return true })
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the metrics never showed b leaving")
-		}
-		time.Sleep(10 * time.Millisecond) // polling the scrape, bounded by the deadline
 	}
-	if n := value(t, fams, "tickwire_tick_duration_seconds", "room", id); n < 30 {
-		t.Errorf("tick duration histogram counts %v ticks, want at least 30", n)
+	closed := func(fams map[string]*dto.MetricFamily, code string) float64 {
+		for _, m := range fams["tickwire_connections_closed_total"].GetMetric() {
+			if m.Label[0].GetValue() == code {
+				return m.Counter.GetValue()
+			}
+		}
+		return 0
+	}
+
+	// c's connection drops without a close frame; it comes back with its token and leaves.
+	c := dial(t, ts, "c")
+	c.Close()
+	scrapeUntil("c's connection drop", func(f map[string]*dto.MetricFamily) bool { return closed(f, "1006") == 1 })
+	back := dialWith(t, ts, "?room="+id, netcode.DialOptions{Token: c.Welcome.Token})
+	if back.Welcome.PlayerID != c.Welcome.PlayerID {
+		t.Fatalf("c came back as player %d, want %d", back.Welcome.PlayerID, c.Welcome.PlayerID)
+	}
+	if err := back.Leave(); err != nil {
+		t.Fatal(err)
+	}
+	fams := scrapeUntil("b and c leaving, and an RTT sample", func(f map[string]*dto.MetricFamily) bool {
+		n, _ := histogramOf(t, f, "tickwire_rtt_seconds")
+		return value(t, f, "tickwire_players") == 1 && closed(f, "1000") == 2 && n > 0
+	})
+
+	ticks, tickSum := histogramOf(t, fams, "tickwire_tick_duration_seconds", "room", id)
+	if ticks < inputs || tickSum <= 0 {
+		t.Errorf("tick duration histogram: %d ticks taking %vs in all, want at least %d ticks and some time", ticks, tickSum, inputs)
+	}
+	rtts, rttSum := histogramOf(t, fams, "tickwire_rtt_seconds")
+	if mean := rttSum / float64(rtts); mean <= 0 || mean >= 6 { // 6s: the pong wait, past which a client is dropped
+		t.Errorf("mean RTT %vs over %d samples, want above 0 and under the 6s pong wait", mean, rtts)
 	}
 	checks := []struct {
 		name   string
@@ -102,14 +160,17 @@ func TestMetricsAfterAShortRun(t *testing.T) {
 	}{
 		{"tickwire_rooms", nil, 1, 1},
 		{"tickwire_players", nil, 1, 1},
-		{"tickwire_connections_opened_total", nil, 2, 2},
-		{"tickwire_connections_closed_total", []string{"code", "1000"}, 1, 1},
-		{"tickwire_bytes_received_total", nil, 30 * 20, 1e6},
-		{"tickwire_bytes_sent_total", nil, 30 * 50, 1e9},
-		{"tickwire_tick_overruns_total", []string{"room", id}, 0, 1e9},
-		{"tickwire_snapshots_replaced_total", nil, 0, 1e9},
+		{"tickwire_connections_opened_total", nil, 4, 4},
+		{"tickwire_connections_closed_total", []string{"code", "1000"}, 2, 2},
+		{"tickwire_connections_closed_total", []string{"code", "1006"}, 1, 1},
+		{"tickwire_reconnects_total", nil, 1, 1},
+		{"tickwire_bytes_received_total", nil, inputs * 10, 1e6},
+		{"tickwire_bytes_sent_total", nil, inputs * 50, 1e9},
+		{"tickwire_tick_overruns_total", []string{"room", id}, 0, float64(ticks)},
+		{"tickwire_snapshots_replaced_total", nil, 0, 4 * float64(ticks)},
+		{"tickwire_inputs_dropped_total", []string{"reason", "room_queue_full"}, 0, inputs},
+		{"tickwire_inputs_dropped_total", []string{"reason", "jitter_buffer_full"}, 0, inputs},
 		{"tickwire_inputs_rate_limited_total", nil, 0, 0},
-		{"tickwire_rtt_seconds", nil, 0, 1e9},
 		{"go_goroutines", nil, 1, 1e6},
 	}
 	for _, c := range checks {
@@ -117,9 +178,18 @@ func TestMetricsAfterAShortRun(t *testing.T) {
 			t.Errorf("%s%v = %v, want %v to %v", c.name, c.labels, v, c.min, c.max)
 		}
 	}
-	for name := range fams {
-		if strings.Contains(name, "player_id") || strings.Contains(name, "session") {
-			t.Errorf("per-player metric %s", name)
+	// Labels are bounded: rooms, close codes and drop reasons, never players or sessions.
+	allowed := map[string]bool{"room": true, "code": true, "reason": true}
+	for name, f := range fams {
+		if !strings.HasPrefix(name, "tickwire_") {
+			continue
+		}
+		for _, m := range f.Metric {
+			for _, l := range m.Label {
+				if !allowed[l.GetName()] || l.GetName() == "room" && l.GetValue() != id {
+					t.Errorf("%s has label %s=%q", name, l.GetName(), l.GetValue())
+				}
+			}
 		}
 	}
 }
