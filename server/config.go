@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -150,6 +151,12 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return c, errors.New("-tls-cert and -tls-key go together")
+	}
+	if c.TLSCert != "" {
+		// Read them now, so that a wrong file stops the start before the server listens.
+		if _, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey); err != nil {
+			return c, fmt.Errorf("-tls-cert %q and -tls-key %q: %w", c.TLSCert, c.TLSKey, err)
+		}
 	}
 	if c.AdminAddr != "" {
 		host, _, err := net.SplitHostPort(c.AdminAddr)

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +40,10 @@ func TestConfigEnvironmentAndFlags(t *testing.T) {
 }
 
 func TestConfigRejects(t *testing.T) {
+	junk := filepath.Join(t.TempDir(), "junk.pem")
+	if err := os.WriteFile(junk, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		env  string
@@ -53,6 +60,19 @@ func TestConfigRejects(t *testing.T) {
 		{[]string{"stray"}, "", "unexpected arguments"},
 		{nil, "fast", "TICKWIRE_TICK_RATE"},
 		{[]string{"-tls-cert", "c.pem"}, "", "go together"},
+		{[]string{"-tls-cert", "missing.pem", "-tls-key", "missing.pem"}, "", `-tls-cert "missing.pem" and -tls-key "missing.pem": open missing.pem`},
+		{[]string{"-tls-cert", junk, "-tls-key", junk}, "", "-tls-cert"},
+		{[]string{"-tick-rate", "fast"}, "", `invalid value "fast" for flag -tick-rate`},
+		{[]string{"-snapshot-rate", "60"}, "", "divisor of the tick rate"},
+		{[]string{"-max-rooms", "0"}, "", "-max-rooms 0: want at least 1"},
+		{[]string{"-max-conns-per-ip", "0"}, "", "-max-conns-per-ip 0: want at least 1"},
+		{[]string{"-room-idle-timeout", "0s"}, "", "-room-idle-timeout: want a positive duration"},
+		{[]string{"-drain-timeout", "-1s"}, "", "-drain-timeout: want a positive duration"},
+		{[]string{"-reconnect-grace", "-1s"}, "", "-reconnect-grace: want a duration of 0 or more"},
+		{[]string{"-view-radius", "0"}, "", "-view-radius 0: want 1 to 1000000"},
+		{[]string{"-arena-size", "-5"}, "", "-arena-size -5: want 0 to 1000000"},
+		{[]string{"-log-level", "loud"}, "", `-log-level "loud"`},
+		{[]string{"-admin-addr", "[::]:6060"}, "", "loopback"},
 		{[]string{"-impair", "latency=soon"}, "", "-impair"},
 		{[]string{"-admin-addr", ":6060"}, "", "loopback"},
 		{[]string{"-admin-addr", "10.0.0.1:6060"}, "", "loopback"},
@@ -71,15 +91,75 @@ func TestConfigRejects(t *testing.T) {
 	}
 }
 
-func TestConfigHelpListsEnvironment(t *testing.T) {
+// usageFlags returns the flags that -h lists, each with the text that describes it.
+func usageFlags(t *testing.T) map[string]string {
+	t.Helper()
 	var out strings.Builder
 	_, err := parseConfig([]string{"-h"}, func(string) string { return "" }, &out)
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("error %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"-addr", "TICKWIRE_ADDR", "-tick-rate", "TICKWIRE_DRAIN_TIMEOUT"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("usage lacks %q", want)
+	flags := map[string]string{}
+	name := ""
+	for _, line := range strings.Split(out.String(), "\n") {
+		if f, ok := strings.CutPrefix(line, "  -"); ok {
+			name = strings.Fields(f)[0]
+			flags[name] = ""
+		} else if name != "" {
+			flags[name] += line
 		}
+	}
+	return flags
+}
+
+func TestConfigHelpListsEveryFlagWithItsEnvironmentTwin(t *testing.T) {
+	flags := usageFlags(t)
+	if len(flags) < 20 {
+		t.Fatalf("-h lists %d flags: %v", len(flags), flags)
+	}
+	for name, usage := range flags {
+		if !strings.Contains(usage, "(env "+envName(name)+")") {
+			t.Errorf("-%s: usage %q does not name %s", name, usage, envName(name))
+		}
+	}
+}
+
+// TestREADMEDocumentsEveryFlag keeps the README's flag table and the flags in step.
+func TestREADMEDocumentsEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, line := range strings.Split(string(readme), "\n") {
+		// A row of the flag table: | `-flag` | default | meaning |, or | `-a`, `-b` | ...
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`-") {
+			continue
+		}
+		for _, f := range strings.Split(cells[1], ",") {
+			documented[strings.Trim(strings.TrimSpace(f), "`-")] = true
+		}
+	}
+	flags := usageFlags(t)
+	for name := range flags {
+		if !documented[name] {
+			t.Errorf("-%s is not in the README's flag table", name)
+		}
+	}
+	for name := range documented {
+		if _, ok := flags[name]; !ok {
+			t.Errorf("the README's flag table lists -%s, which is not a flag", name)
+		}
+	}
+}
+
+// TestRunStopsOnInvalidValue checks that the binary's run stops before it listens, with the
+// message, when a value is invalid.
+func TestRunStopsOnInvalidValue(t *testing.T) {
+	env := map[string]string{"TICKWIRE_MAX_PLAYERS": "0"}
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard)
+	if err == nil || err.Error() != "-max-players 0: want 1 to 100000" {
+		t.Errorf("run: %v, want the -max-players message", err)
 	}
 }
