@@ -43,7 +43,12 @@ type testServer struct {
 
 func startServer(t *testing.T, cfg Config) *testServer {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(tlogWriter{t}, nil))
+	return startServerWithLog(t, cfg, slog.New(slog.NewTextHandler(tlogWriter{t}, nil)))
+}
+
+// startServerWithLog is startServer with the server logging to log.
+func startServerWithLog(t *testing.T, cfg Config, log *slog.Logger) *testServer {
+	t.Helper()
 	srv, err := NewServer(cfg, log)
 	if err != nil {
 		t.Fatal(err)
