@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bufio"
+	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -258,4 +262,57 @@ func TestAdminServesPprofAndMetrics(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("/debug/pprof/ on the players' address: HTTP %d, want 404", resp.StatusCode)
 	}
+}
+
+// TestRunServesPprofOnTheAdminAddress starts the server as the binary does, with
+// -admin-addr: pprof answers there, and only there.
+func TestRunServesPprofOnTheAdminAddress(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logR, logW := io.Pipe()
+	env := map[string]string{"GOGC": "100"} // leave the test process's collector alone
+	ran := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, logW)
+		logW.Close()
+		ran <- err
+	}()
+	addrRE := regexp.MustCompile(`msg="?(listening|admin listening)"? addr=(127\.0\.0\.1:\d+)`)
+	addrs := map[string]string{}
+	lines := bufio.NewScanner(logR)
+	for len(addrs) < 2 && lines.Scan() {
+		t.Log(lines.Text())
+		if m := addrRE.FindStringSubmatch(lines.Text()); m != nil {
+			addrs[m[1]] = m[2]
+		}
+	}
+	if len(addrs) < 2 {
+		t.Fatalf("the server logged the addresses %v, want both", addrs)
+	}
+	logDone := make(chan struct{})
+	go func() { // keep draining the log
+		defer close(logDone)
+		for lines.Scan() {
+			t.Log(lines.Text())
+		}
+	}()
+	get := func(url string) int {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get("http://" + addrs["admin listening"] + "/debug/pprof/"); code != 200 {
+		t.Errorf("pprof on the admin address: HTTP %d, want 200", code)
+	}
+	if code := get("http://" + addrs["listening"] + "/debug/pprof/"); code != http.StatusNotFound {
+		t.Errorf("pprof on the players' address: HTTP %d, want 404", code)
+	}
+	cancel()
+	if err := <-ran; err != nil {
+		t.Errorf("run returned %v, want nil", err)
+	}
+	<-logDone
 }
