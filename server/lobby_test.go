@@ -175,6 +175,15 @@ func TestEmptyRoomsClose(t *testing.T) {
 	if got := roomList(t, ts); len(got) != 0 {
 		t.Fatalf("rooms after the idle timeout: %+v", got)
 	}
+	fams := scrape(t, ts)
+	if n := value(t, fams, "tickwire_rooms"); n != 0 {
+		t.Errorf("tickwire_rooms %v after the room closed, want 0", n)
+	}
+	for _, name := range []string{"tickwire_tick_duration_seconds", "tickwire_tick_overruns_total"} {
+		if f := fams[name]; f != nil && len(f.Metric) > 0 {
+			t.Errorf("%s keeps %d series after the room closed", name, len(f.Metric))
+		}
+	}
 	_, err = dialPath(t, ts, "?room="+rooms[0].ID)
 	if code := netcode.CloseCodeOf(err); code != netcode.CloseNoSuchRoom {
 		t.Errorf("joining the closed room: %v, want 4002", err)
