@@ -31,6 +31,10 @@ type SessionConfig struct {
 	// CloseGrace is how long the session waits for the client to answer a close frame before
 	// it closes the socket. Default 1s.
 	CloseGrace time.Duration
+	// ShutdownGrace is how long a session closed because Run's context ended (1001, server
+	// shutting down) waits for the client's answer; the server may end the wait sooner with
+	// Abort. Default CloseGrace.
+	ShutdownGrace time.Duration
 	// MaxBehind is how long a client may go without the writer completing a write while
 	// snapshots keep replacing each other unsent; then it is closed with 4000 (fell behind).
 	// Default 3s.
@@ -57,6 +61,7 @@ func (c SessionConfig) withDefaults() SessionConfig {
 	def(&c.PongWait, 6*time.Second)
 	def(&c.JoinTimeout, 5*time.Second)
 	def(&c.CloseGrace, time.Second)
+	def(&c.ShutdownGrace, c.CloseGrace)
 	def(&c.MaxBehind, 3*time.Second)
 	if c.MessageRate <= 0 {
 		c.MessageRate = 64
@@ -109,9 +114,10 @@ type Session struct {
 	ctrl chan []byte
 	wake chan struct{} // capacity 1: "there is something to write"
 
-	closeOnce sync.Once
-	closing   chan struct{} // closed by Close
-	closeErr  *CloseError   // written once, before closing is closed
+	closeOnce  sync.Once
+	closing    chan struct{} // closed by Close
+	closeErr   *CloseError   // written once, before closing is closed
+	closeGrace time.Duration // written with closeErr: how long to wait for the client's close
 
 	readDone  chan struct{} // closed when the read loop has ended
 	writeDone chan struct{} // closed when the write loop has ended
@@ -170,7 +176,7 @@ func (s *Session) Run(ctx context.Context, h Handler) error {
 	s.h = h
 	go s.writeLoop()
 	stop := context.AfterFunc(ctx, func() {
-		s.Close(&CloseError{Code: CloseGoingAway, Reason: "server shutting down"})
+		s.closeWithin(&CloseError{Code: CloseGoingAway, Reason: "server shutting down"}, s.cfg.ShutdownGrace)
 	})
 	defer stop()
 	joinTimer := time.AfterFunc(s.cfg.JoinTimeout, func() {
@@ -234,12 +240,19 @@ func (s *Session) end(readErr error) error {
 // Close starts closing the session with the given code and reason: the writer sends a leave
 // message and the close frame, waits up to CloseGrace for the client's reply, and closes the
 // connection. Only the first call counts. It never blocks.
-func (s *Session) Close(ce *CloseError) {
+func (s *Session) Close(ce *CloseError) { s.closeWithin(ce, s.cfg.CloseGrace) }
+
+// closeWithin is Close, waiting up to grace for the client's reply.
+func (s *Session) closeWithin(ce *CloseError, grace time.Duration) {
 	s.closeOnce.Do(func() {
-		s.closeErr = ce
+		s.closeErr, s.closeGrace = ce, grace
 		close(s.closing)
 	})
 }
+
+// Abort closes the connection at once, without a close handshake: for a client that has not
+// answered a close in time. The loops end promptly, and Run returns. It never blocks.
+func (s *Session) Abort() { _ = s.conn.Close() }
 
 // CloseCause returns why the server closed the session, or nil.
 func (s *Session) CloseCause() *CloseError {
@@ -431,7 +444,7 @@ func (s *Session) writeLoop() {
 			s.sendClose()
 			select {
 			case <-s.readDone:
-			case <-time.After(s.cfg.CloseGrace):
+			case <-time.After(s.closeGrace):
 			}
 			s.abort()
 			return

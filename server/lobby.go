@@ -31,9 +31,10 @@ type Lobby struct {
 	pool       *buildPool
 	prioritize func()
 
-	mu    sync.Mutex // guards the fields below
-	rooms map[string]*lobbyRoom
-	made  uint64 // rooms made so far, to give each world its own seed
+	mu     sync.Mutex // guards the fields below
+	rooms  map[string]*lobbyRoom
+	closed bool   // set by Close: no room opens any more
+	made   uint64 // rooms made so far, to give each world its own seed
 }
 
 type lobbyRoom struct {
@@ -45,6 +46,7 @@ type lobbyRoom struct {
 var (
 	errNoSuchRoom   = &netcode.CloseError{Code: netcode.CloseNoSuchRoom, Reason: "no such room"}
 	errTooManyRooms = &netcode.CloseError{Code: netcode.CloseTryAgainLater, Reason: "too many rooms"}
+	errShuttingDown = &netcode.CloseError{Code: netcode.CloseGoingAway, Reason: "server shutting down"}
 )
 
 // Find returns the room with id, for a player who asked for it by its id. The room's idle
@@ -68,6 +70,9 @@ func (l *Lobby) Create(private bool) (*Room, error) {
 }
 
 func (l *Lobby) createLocked(private bool) (*Room, error) {
+	if l.closed {
+		return nil, errShuttingDown
+	}
 	if len(l.rooms) >= l.maxRooms {
 		return nil, errTooManyRooms
 	}
@@ -177,9 +182,10 @@ func (l *Lobby) Rooms() []*Room {
 	return rooms
 }
 
-// Close stops every room and waits for their goroutines.
+// Close stops every room and waits for their goroutines; no room opens after it.
 func (l *Lobby) Close() {
 	l.mu.Lock()
+	l.closed = true
 	for _, lr := range l.rooms {
 		lr.cancel()
 	}

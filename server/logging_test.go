@@ -51,7 +51,7 @@ func TestLogTextByDefault(t *testing.T) {
 func TestLogsArePerSessionNotPerTick(t *testing.T) {
 	logs := new(logBuffer)
 	cfg := testConfig(t, "-log-format", "json", "-log-level", "debug", "-tick-rate", "120")
-	ts := startServerWithLog(t, cfg, newLogger(cfg, logs))
+	ts := startServerWithLog(t, cfg, newLogger(cfg, logs), nil)
 	a := dial(t, ts, "a")
 	until(t, a, "a first snapshot", func(*netcode.Snapshot) bool { return true })
 

@@ -43,9 +43,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		// and so the resident memory, near the live data.
 		debug.SetGCPercent(cfg.GCPercent)
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	// The first signal starts the shutdown; the signals are let go before the server hears of
+	// it, so that a second one, even at once, ends the process as the default handler does.
+	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	context.AfterFunc(ctx, stop) // after the first signal, the next one is not caught
+	ctx, shutdown := context.WithCancel(context.Background())
+	defer shutdown()
+	context.AfterFunc(sigCtx, func() { stop(); shutdown() })
 
 	srv, err := NewServer(cfg, log)
 	if err != nil {

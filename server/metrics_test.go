@@ -198,51 +198,6 @@ func TestMetricsAfterAShortRun(t *testing.T) {
 	}
 }
 
-// TestReadinessWhileDraining shuts the server down and checks what a load balancer sees while
-// it drains: not ready, and no new players, while health stays up.
-func TestReadinessWhileDraining(t *testing.T) {
-	ts := startServer(t, testConfig(t, "-drain-timeout", "10m"))
-	get := func(path string) int {
-		resp, err := http.Get("http://" + ts.addr + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	if code := get("/readyz"); code != 200 {
-		t.Fatalf("/readyz before draining: %d, want 200", code)
-	}
-	// A session that has not finished closing holds the drain open until the test lets it go,
-	// as a client slow to answer the close frame would.
-	ts.server.sessions.Add(1)
-	served := make(chan error, 1)
-	go func() { served <- ts.stop() }()
-	deadline := time.Now().Add(20 * time.Second)
-	for get("/readyz") != http.StatusServiceUnavailable {
-		if time.Now().After(deadline) {
-			t.Fatal("/readyz never answered 503 after shutdown began")
-		}
-		time.Sleep(10 * time.Millisecond) // polling, bounded by the deadline
-	}
-	if code := get("/healthz"); code != 200 {
-		t.Errorf("/healthz while draining: %d, want 200", code)
-	}
-	_, err := dialPath(t, ts, "")
-	if err == nil || !strings.Contains(err.Error(), "503") {
-		t.Errorf("joining while draining: %v, want HTTP 503", err)
-	}
-	select {
-	case err := <-served:
-		t.Fatalf("Serve returned %v with a session still draining", err)
-	default:
-	}
-	ts.server.sessions.Done()
-	if err := <-served; err != nil {
-		t.Errorf("Serve returned %v after draining, want nil", err)
-	}
-}
-
 func TestAdminServesPprofAndMetrics(t *testing.T) {
 	ts := startServer(t, testConfig(t))
 	h := ts.server.adminHandler()

@@ -33,17 +33,50 @@ type Server struct {
 	metrics  *metrics
 	upgrader websocket.Upgrader
 	session  netcode.SessionConfig
+	// handshakeTimeout bounds the reading of a request's headers, so that a client that
+	// opens a socket and dribbles (slow-loris) does not hold it.
+	handshakeTimeout time.Duration
+
+	// admitMu orders admissions against the start of draining: no session is admitted
+	// (counted in sessions) once draining is set, so the drain's Wait sees every one.
+	admitMu  sync.Mutex
 	draining atomic.Bool
 
-	// Sessions run under sessCtx; cancelling it closes them all with 1001.
+	// Sessions run under sessCtx; cancelling it closes them all with 1001. Cancelling
+	// abortCtx drops the connections of those that have not ended.
 	sessCtx    context.Context
 	sessCancel context.CancelFunc
+	abortCtx   context.Context
+	abortAll   context.CancelFunc
 	sessions   sync.WaitGroup
 	// liveSessions counts the sessions being served.
 	liveSessions atomic.Int64
 
 	ipMu    sync.Mutex     // guards ipConns
 	ipConns map[string]int // WebSocket connections per client IP
+}
+
+// handshakeTimeout is how long a client has to send its request's headers after it opens a
+// socket. The WebSocket's first message then has netcode's join timeout.
+const handshakeTimeout = 5 * time.Second
+
+// admit counts a new session in s.sessions, unless the server is draining. A caller that
+// admitted one and then does not run it calls s.sessions.Done.
+func (s *Server) admit() bool {
+	s.admitMu.Lock()
+	defer s.admitMu.Unlock()
+	if s.draining.Load() {
+		return false
+	}
+	s.sessions.Add(1)
+	return true
+}
+
+// startDraining refuses sessions from now on.
+func (s *Server) startDraining() {
+	s.admitMu.Lock()
+	defer s.admitMu.Unlock()
+	s.draining.Store(true)
 }
 
 // acquireIP counts a connection from ip and reports whether it is within the cap.
@@ -114,9 +147,13 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	s.session = netcode.SessionConfig{
 		MessageRate:  2 * float64(cfg.TickRate),
 		MessageBurst: cfg.TickRate,
-		Counters:     s.metrics.counters,
-		OnRTT:        s.metrics.observeRTT,
+		// On shutdown a client has until the drain deadline to answer the close; then Serve
+		// drops what is left.
+		ShutdownGrace: cfg.DrainTimeout,
+		Counters:      s.metrics.counters,
+		OnRTT:         s.metrics.observeRTT,
 	}
+	s.handshakeTimeout = handshakeTimeout
 	s.upgrader = websocket.Upgrader{
 		Subprotocols: []string{netcode.Subprotocol},
 		// Memory per connection: client frames are small, and a connection holds a write
@@ -129,6 +166,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		EnableCompression: false,
 	}
 	s.sessCtx, s.sessCancel = context.WithCancel(context.Background())
+	s.abortCtx, s.abortAll = context.WithCancel(context.Background())
 	return s, nil
 }
 
@@ -185,10 +223,6 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 // serveWS upgrades a client and starts its session: a goroutine for its read loop, which
 // starts the write loop.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	if s.draining.Load() {
-		http.Error(w, "tickwire: server shutting down", http.StatusServiceUnavailable)
-		return
-	}
 	if !slices.Contains(websocket.Subprotocols(r), netcode.Subprotocol) {
 		http.Error(w, "tickwire: the WebSocket subprotocol "+netcode.Subprotocol+" is required", http.StatusBadRequest)
 		return
@@ -197,14 +231,20 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "tickwire: origin not allowed: "+r.Header.Get("Origin"), http.StatusForbidden)
 		return
 	}
+	if !s.admit() {
+		http.Error(w, "tickwire: server shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
 	if !s.acquireIP(ip) {
+		s.sessions.Done()
 		http.Error(w, "tickwire: too many connections from your address", http.StatusTooManyRequests)
 		return
 	}
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		s.releaseIP(ip)
+		s.sessions.Done()
 		return // the upgrader has answered with an HTTP error
 	}
 	q := r.URL.Query()
@@ -229,14 +269,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		sess.Close(ce)
 		h = refuseAll{}
 	}
-	s.sessions.Add(1)
 	s.liveSessions.Add(1)
 	s.metrics.opened.Inc()
 	// The session's read loop runs in a goroutine of its own, and this handler returns: the
 	// HTTP connection's buffers and this goroutine's stack, grown by the handshake, are freed
 	// rather than kept for the session's life (about 8 KiB a player).
 	go func() {
+		stop := context.AfterFunc(s.abortCtx, sess.Abort)
 		cause := sess.Run(s.sessCtx, h)
+		stop()
 		s.metrics.sessionClosed(cause)
 		s.releaseIP(ip)
 		s.liveSessions.Add(-1)
@@ -291,8 +332,10 @@ func (s *Server) adminHandler() http.Handler {
 }
 
 // Serve serves players on ln, and the admin routes on admin if it is not nil, until ctx ends.
-// Then it shuts down: new players are refused, every client is closed with 1001 and given
-// until the drain timeout to answer, the rooms stop and the final scores are logged.
+// Then it shuts down: new players are refused, every client is closed with 1001, the rooms
+// stop and their final scores are logged, and the clients have until the drain timeout to
+// answer the close; the connections of those that have not are dropped. Serve returns once
+// every session has ended.
 func (s *Server) Serve(ctx context.Context, ln, admin net.Listener) error {
 	roomsCtx, stopRooms := context.WithCancel(context.Background())
 	s.lobby.ctx = roomsCtx
@@ -307,7 +350,7 @@ func (s *Server) Serve(ctx context.Context, ln, admin net.Listener) error {
 
 	hs := &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: s.handshakeTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
@@ -319,40 +362,30 @@ func (s *Server) Serve(ctx context.Context, ln, admin net.Listener) error {
 		}
 	}()
 	if admin != nil {
-		as := &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 5 * time.Second}
+		as := &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: s.handshakeTimeout}
 		go func() { _ = as.Serve(admin) }()
 		defer as.Close()
 	}
 
 	select {
 	case err := <-served:
+		s.startDraining()
 		s.sessCancel()
+		s.abortAll()
+		s.sessions.Wait()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down", "drain_timeout", s.cfg.DrainTimeout)
 	// Drain first, with the listener still open: /readyz answers 503 so that load balancers
 	// look elsewhere, and /ws refuses new players with 503.
-	s.draining.Store(true)
-	deadline := time.Now().Add(s.cfg.DrainTimeout)
+	s.startDraining()
+	timer := time.NewTimer(s.cfg.DrainTimeout)
+	defer timer.Stop()
 	s.sessCancel() // every session sends 1001 and waits for the client's close
 
-	// http.Server.Shutdown does not track hijacked (WebSocket) connections; the sessions
-	// WaitGroup does.
-	drained := make(chan struct{})
-	go func() { s.sessions.Wait(); close(drained) }()
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
-	select {
-	case <-drained:
-	case <-timer.C:
-		s.log.Warn("drain timeout: some sessions did not close in time")
-	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutCtx); err != nil {
-		s.log.Warn("http shutdown", "err", err)
-	}
+	// The game ends now: the rooms stop before the players' leaves reach them, so the final
+	// scores are everyone's.
 	rooms := s.lobby.Rooms()
 	stopRooms()
 	s.lobby.Close()
@@ -363,6 +396,23 @@ func (s *Server) Serve(ctx context.Context, ln, admin net.Listener) error {
 			}
 			r.log.Info("final score", "rank", i+1, "name", p.Name, "kills", p.Kills, "deaths", p.Deaths)
 		}
+	}
+
+	// http.Server.Shutdown does not track hijacked (WebSocket) connections; the sessions
+	// WaitGroup does.
+	drained := make(chan struct{})
+	go func() { s.sessions.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-timer.C:
+		s.log.Warn("drain timeout: dropping the connections that did not answer the close", "sessions", s.liveSessions.Load())
+		s.abortAll()
+		<-drained // the sessions end promptly once their connections are closed
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		s.log.Warn("http shutdown", "err", err)
 	}
 	return nil
 }
