@@ -56,7 +56,19 @@ func TestReconnectResumesPlayer(t *testing.T) {
 	if back.Welcome.PlayerID != w.PlayerID || back.Welcome.Token != w.Token {
 		t.Fatalf("came back as player %d, want %d", back.Welcome.PlayerID, w.PlayerID)
 	}
-	s := until(t, back, "a snapshot after resuming", func(*netcode.Snapshot) bool { return true })
+	// The first snapshot after resuming is a full one (base tick 0), applied without a baseline.
+	_ = back.SetReadDeadline(time.Now().Add(20 * time.Second))
+	var first *netcode.ServerMessage
+	for first == nil || first.Type != netcode.MsgSnapshot {
+		var err error
+		if first, err = back.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if first.Delta.BaseTick != 0 || back.Resyncs != 0 {
+		t.Errorf("the first snapshot after resuming has base tick %d (%d resyncs), want a full one", first.Delta.BaseTick, back.Resyncs)
+	}
+	s := &first.Snapshot
 	p := find(s, w.PlayerID)
 	if p == nil || p.X != left.X || p.Y != left.Y || p.Name != "Alice" {
 		t.Fatalf("resumed player %+v, want Alice at (%v, %v)", p, left.X, left.Y)
