@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -118,5 +119,27 @@ func TestResumeKeepsEntityScoreAndState(t *testing.T) {
 	late := joinRoom(t, r, session(), "Alice", alice.token)
 	if late.id == alice.id {
 		t.Error("an expired token took the removed player back")
+	}
+}
+
+// TestRoomForgetsMembersWhoLeft: once its members have left, a room that lives on (empty,
+// until its idle timeout) keeps none of them, nor so their sessions and views, in the lists
+// it reuses from tick to tick.
+func TestRoomForgetsMembersWhoLeft(t *testing.T) {
+	r := membershipRoom(t, 0)
+	built := 0
+	r.build = func(*netcode.DeltaScratch, *member) { built++ }
+	a, b := joinRoom(t, r, session(), "a", ""), joinRoom(t, r, session(), "b", "")
+	r.buildSnapshots()
+	if built != 2 {
+		t.Fatalf("built %d snapshots, want 2", built)
+	}
+	r.HandleLeave(a.s, nil)
+	r.HandleLeave(b.s, nil)
+	r.drainMembership()
+	for _, m := range slices.Concat(r.building[:cap(r.building)], r.order[:cap(r.order)]) {
+		if m != nil {
+			t.Fatalf("the room still holds member %d after everyone left", m.id)
+		}
 	}
 }

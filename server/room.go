@@ -224,6 +224,9 @@ func (r *Room) buildSnapshots() time.Time {
 	}
 	r.delta.ShareBaselines(r.acks)
 	r.pool.run(&r.scratch, r.built, r.building, r.build)
+	// Forget the members: the list's array must not keep those who leave (their sessions and
+	// views) while the room lives on.
+	clear(r.building)
 	return time.Now()
 }
 
