@@ -62,7 +62,7 @@ func chaosRun(t *testing.T, ts *testServer, clients int, length time.Duration, g
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(i), 7))
-			c, err := netcode.Dial(context.Background(), ts.wsURL(), "bot", netcode.DialOptions{})
+			c, err := chaosDial(ts.wsURL(), "")
 			if err != nil {
 				t.Errorf("client %d: %v", i, err)
 				return
@@ -77,7 +77,7 @@ func chaosRun(t *testing.T, ts *testServer, clients int, length time.Duration, g
 				if rng.IntN(45) == 0 { // about once every 1.5 s at 30 Hz: drop, and come back
 					c.Close()
 					drops.Add(1)
-					c, err = netcode.Dial(context.Background(), ts.wsURL()+"?room="+room, "bot", netcode.DialOptions{Token: token})
+					c, err = chaosDial(ts.wsURL()+"?room="+room, token)
 					if err != nil {
 						t.Errorf("client %d reconnecting: %v", i, err)
 						return
@@ -112,9 +112,18 @@ func chaosRun(t *testing.T, ts *testServer, clients int, length time.Duration, g
 	for runtime.NumGoroutine() > goroutines && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond) // polling for goroutines to end, bounded by the deadline
 	}
-	if g := runtime.NumGoroutine(); g > goroutines {
+	g := runtime.NumGoroutine()
+	t.Logf("goroutines: %d before the run, %d after", goroutines, g)
+	if g > goroutines {
 		t.Errorf("%d goroutines after the run, %d before", g, goroutines)
 	}
+}
+
+// chaosDial joins at url, with token if not empty, within a deadline.
+func chaosDial(url, token string) (*netcode.Client, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return netcode.Dial(ctx, url, "bot", netcode.DialOptions{Token: token})
 }
 
 // baseline returns the goroutine count and the live heap after a garbage collection.
