@@ -148,8 +148,9 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		MessageRate:  2 * float64(cfg.TickRate),
 		MessageBurst: cfg.TickRate,
 		// On shutdown a client has until the drain deadline to answer the close; then Serve
-		// drops what is left.
-		ShutdownGrace: cfg.DrainTimeout,
+		// drops what is left. The session's own wait is only a backstop, a little longer, so
+		// that it is the deadline that ends the drain.
+		ShutdownGrace: cfg.DrainTimeout + time.Second,
 		Counters:      s.metrics.counters,
 		OnRTT:         s.metrics.observeRTT,
 	}
