@@ -332,22 +332,48 @@ func (s *Server) adminHandler() http.Handler {
 	return mux
 }
 
+// startRooms starts what the rooms run on: their context, the snapshot build pool and the
+// reaper of idle rooms. The function it returns stops the rooms, waits for them, and stops the
+// pool; calls after the first do nothing.
+func (s *Server) startRooms() (stop func()) {
+	roomsCtx, cancel := context.WithCancel(context.Background())
+	s.lobby.ctx = roomsCtx
+	s.lobby.prioritize = tickThreads(s.cfg.TickPriority, s.log)
+	s.lobby.pool = newBuildPool(defaultBuildWorkers(), s.lobby.prioritize)
+	go s.lobby.runReaper(roomsCtx)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			s.lobby.Close()     // waits for the rooms,
+			s.lobby.pool.stop() // so none uses the pool any more
+		})
+	}
+}
+
+// waitSessions waits for every session to end. At deadline it drops the connections of those
+// that have not answered their close, and waits for them too. http.Server.Shutdown does not
+// track hijacked (WebSocket) connections; the sessions WaitGroup does.
+func (s *Server) waitSessions(deadline <-chan time.Time) {
+	drained := make(chan struct{})
+	go func() { s.sessions.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-deadline:
+		s.log.Warn("drain timeout: dropping the connections that did not answer the close", "sessions", s.liveSessions.Load())
+		s.abortAll()
+		<-drained // the sessions end promptly once their connections are closed
+	}
+}
+
 // Serve serves players on ln, and the admin routes on admin if it is not nil, until ctx ends.
 // Then it shuts down: new players are refused, every client is closed with 1001, the rooms
 // stop and their final scores are logged, and the clients have until the drain timeout to
 // answer the close; the connections of those that have not are dropped. Serve returns once
 // every session has ended.
 func (s *Server) Serve(ctx context.Context, ln, admin net.Listener) error {
-	roomsCtx, stopRooms := context.WithCancel(context.Background())
-	s.lobby.ctx = roomsCtx
-	s.lobby.prioritize = tickThreads(s.cfg.TickPriority, s.log)
-	s.lobby.pool = newBuildPool(defaultBuildWorkers(), s.lobby.prioritize)
-	defer func() {
-		stopRooms()
-		s.lobby.Close()     // waits for the rooms,
-		s.lobby.pool.stop() // so none uses the pool any more
-	}()
-	go s.lobby.runReaper(roomsCtx)
+	stopRooms := s.startRooms()
+	defer stopRooms()
 
 	hs := &http.Server{
 		Handler:           s.Handler(),
@@ -389,7 +415,6 @@ func (s *Server) Serve(ctx context.Context, ln, admin net.Listener) error {
 	// scores are everyone's.
 	rooms := s.lobby.Rooms()
 	stopRooms()
-	s.lobby.Close()
 	for _, r := range rooms {
 		for i, p := range r.Scores() {
 			if i == 10 {
@@ -399,17 +424,7 @@ func (s *Server) Serve(ctx context.Context, ln, admin net.Listener) error {
 		}
 	}
 
-	// http.Server.Shutdown does not track hijacked (WebSocket) connections; the sessions
-	// WaitGroup does.
-	drained := make(chan struct{})
-	go func() { s.sessions.Wait(); close(drained) }()
-	select {
-	case <-drained:
-	case <-timer.C:
-		s.log.Warn("drain timeout: dropping the connections that did not answer the close", "sessions", s.liveSessions.Load())
-		s.abortAll()
-		<-drained // the sessions end promptly once their connections are closed
-	}
+	s.waitSessions(timer.C)
 	shutCtx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := hs.Shutdown(shutCtx); err != nil {

@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,6 +89,32 @@ func startServerWithLog(t *testing.T, cfg Config, log *slog.Logger, tune func(*S
 	return &testServer{addr: ln.Addr().String(), stop: stop, server: srv}
 }
 
+// startHTTPTest serves the server's routes from an httptest server, with its rooms running,
+// until the test ends. Its stop drains as Serve does: every session is closed with 1001 and
+// waited for (dropped after 10 s), then the HTTP server and the rooms stop.
+func startHTTPTest(t *testing.T, cfg Config) *testServer {
+	t.Helper()
+	srv, err := NewServer(cfg, slog.New(slog.NewTextHandler(tlogWriter{t}, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopRooms := srv.startRooms()
+	hs := httptest.NewServer(srv.Handler())
+	var once sync.Once
+	stop := func() error {
+		once.Do(func() {
+			srv.startDraining()
+			srv.sessCancel()
+			srv.waitSessions(time.After(10 * time.Second))
+			hs.Close()
+			stopRooms()
+		})
+		return nil
+	}
+	t.Cleanup(func() { _ = stop() })
+	return &testServer{addr: hs.Listener.Addr().String(), stop: stop, server: srv}
+}
+
 func (ts *testServer) wsURL() string { return "ws://" + ts.addr + "/ws" }
 
 func dial(t *testing.T, ts *testServer, name string) *netcode.Client {
@@ -129,7 +157,7 @@ func find(s *netcode.Snapshot, id uint32) *netcode.PlayerState {
 // WebSockets, see each other, one moves and fires and the others see it, one leaves and the
 // others see it go.
 func TestPlayersSeeEachOther(t *testing.T) {
-	ts := startServer(t, testConfig(t))
+	ts := startHTTPTest(t, testConfig(t))
 	a, b, c := dial(t, ts, "Alice"), dial(t, ts, "Bob"), dial(t, ts, "Carol")
 	ida, idb, idc := a.Welcome.PlayerID, b.Welcome.PlayerID, c.Welcome.PlayerID
 	if ida == idb || idb == idc || ida == idc {
