@@ -587,32 +587,3 @@ func TestResumable(t *testing.T) {
 		}
 	}
 }
-
-// TestDeadPeerIsDropped: a client that joins and then answers no ping (it reads nothing, so
-// it sends no pong) is dropped after PongWait, and the room hears that it left by accident
-// (its player may come back).
-func TestDeadPeerIsDropped(t *testing.T) {
-	causes := make(chan error, 1)
-	room := &causeRoom{fakeRoom: newFakeRoom(), causes: causes}
-	url, _ := serve(t, room, SessionConfig{PingPeriod: 20 * time.Millisecond, PongWait: 100 * time.Millisecond})
-	c := rawDial(t, url)
-	if err := c.WriteMessage(websocket.BinaryMessage, NewEncoder().Join(Join{Name: "dead"})); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case cause := <-causes:
-		if !Resumable(cause) {
-			t.Errorf("the dead peer's session ended with %v, which is not resumable", cause)
-		}
-	case <-time.After(20 * time.Second): // a bound on the test, not the behaviour under test
-		t.Fatal("a client that answers no ping was never dropped")
-	}
-}
-
-// causeRoom is a fakeRoom that reports why each session left.
-type causeRoom struct {
-	*fakeRoom
-	causes chan error
-}
-
-func (r *causeRoom) HandleLeave(_ *Session, cause error) { r.causes <- cause }
