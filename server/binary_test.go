@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -143,14 +144,7 @@ func exitsCleanlyOn(t *testing.T, sig syscall.Signal) {
 		t.Fatal(err)
 	}
 	for i, c := range clients {
-		_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
-		var err error
-		for err == nil { // reading answers the close
-			_, err = c.Next()
-		}
-		if code := netcode.CloseCodeOf(err); code != netcode.CloseGoingAway {
-			t.Errorf("client %d: %v, want close 1001", i, err)
-		}
+		expectGoingAway(t, fmt.Sprintf("client %d", i), c)
 	}
 	log, err := srv.wait()
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"runtime"
@@ -11,6 +12,20 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/netcode"
 )
+
+// expectGoingAway reads c until its connection ends (reading answers the server's close) and
+// checks that the server closed it with 1001, shutting down.
+func expectGoingAway(t *testing.T, who string, c *netcode.Client) {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	var err error
+	for err == nil {
+		_, err = c.Next()
+	}
+	if code := netcode.CloseCodeOf(err); code != netcode.CloseGoingAway {
+		t.Errorf("%s: %v, want close 1001", who, err)
+	}
+}
 
 // String returns what the server has logged so far (logBuffer: logging_test.go).
 func (b *logBuffer) String() string {
@@ -80,14 +95,7 @@ func TestShutdownClosesEveryClient(t *testing.T) {
 	stopped := make(chan error, 1)
 	go func() { stopped <- ts.stop() }()
 	for i, c := range clients {
-		_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
-		var err error
-		for err == nil { // reading answers the close
-			_, err = c.Next()
-		}
-		if code := netcode.CloseCodeOf(err); code != netcode.CloseGoingAway {
-			t.Errorf("client %d: %v, want close 1001", i, err)
-		}
+		expectGoingAway(t, fmt.Sprintf("client %d", i), c)
 		c.Close()
 	}
 	if err := <-stopped; err != nil {
@@ -121,14 +129,7 @@ func TestShutdownDropsClientsAtTheDrainDeadline(t *testing.T) {
 
 	stopped := make(chan error, 1)
 	go func() { stopped <- ts.stop() }()
-	_ = quick.SetReadDeadline(time.Now().Add(20 * time.Second))
-	var err error
-	for err == nil { // reading answers the close
-		_, err = quick.Next()
-	}
-	if code := netcode.CloseCodeOf(err); code != netcode.CloseGoingAway {
-		t.Errorf("the quick client: %v, want close 1001", err)
-	}
+	expectGoingAway(t, "the quick client", quick)
 	if err := <-stopped; err != nil {
 		t.Fatalf("Serve returned %v, want nil", err)
 	}
