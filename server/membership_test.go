@@ -13,9 +13,8 @@ import (
 	"github.com/tickwire/tickwire/netcode"
 )
 
-// membershipRoom is a room whose membership a test drives by hand, without its clock: the
-// test plays the Run goroutine.
-func membershipRoom(t *testing.T, grace time.Duration) *Room {
+// defaultWorld is a world on the embedded default map, with seed.
+func defaultWorld(t *testing.T, seed uint64) *game.World {
 	t.Helper()
 	src, err := assets.Map(assets.DefaultMap)
 	if err != nil {
@@ -25,10 +24,18 @@ func membershipRoom(t *testing.T, grace time.Duration) *Room {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := game.NewWorld(game.Config{Map: m, Seed: 1})
+	w, err := game.NewWorld(game.Config{Map: m, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return w
+}
+
+// membershipRoom is a room whose membership a test drives by hand, without its clock: the
+// test plays the Run goroutine.
+func membershipRoom(t *testing.T, grace time.Duration) *Room {
+	t.Helper()
+	w := defaultWorld(t, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := NewRoom(w, RoomConfig{TickRate: 30, SnapshotRate: 30, MaxPlayers: 10, ReconnectGrace: grace, ViewRadius: 700}, log)
 	r.metrics = newMetrics(&Lobby{rooms: map[string]*lobbyRoom{}}).forRoom("test")

@@ -40,15 +40,7 @@ func value(t *testing.T, fams map[string]*dto.MetricFamily, name string, want ..
 		t.Fatalf("no metric %s", name)
 	}
 	for _, m := range f.Metric {
-		labels := map[string]string{}
-		for _, l := range m.Label {
-			labels[l.GetName()] = l.GetValue()
-		}
-		match := true
-		for i := 0; i+1 < len(want); i += 2 {
-			match = match && labels[want[i]] == want[i+1]
-		}
-		if !match {
+		if !hasLabels(m, want) {
 			continue
 		}
 		switch {
@@ -64,20 +56,26 @@ func value(t *testing.T, fams map[string]*dto.MetricFamily, name string, want ..
 	return 0
 }
 
+// hasLabels reports whether series m has every label of want, a list of name, value pairs.
+func hasLabels(m *dto.Metric, want []string) bool {
+	labels := map[string]string{}
+	for _, l := range m.Label {
+		labels[l.GetName()] = l.GetValue()
+	}
+	for i := 0; i+1 < len(want); i += 2 {
+		if labels[want[i]] != want[i+1] {
+			return false
+		}
+	}
+	return true
+}
+
 // histogramOf returns the sample count and sum of the histogram series of family name whose
 // labels include want.
 func histogramOf(t *testing.T, fams map[string]*dto.MetricFamily, name string, want ...string) (count uint64, sum float64) {
 	t.Helper()
 	for _, m := range fams[name].GetMetric() {
-		labels := map[string]string{}
-		for _, l := range m.Label {
-			labels[l.GetName()] = l.GetValue()
-		}
-		match := true
-		for i := 0; i+1 < len(want); i += 2 {
-			match = match && labels[want[i]] == want[i+1]
-		}
-		if match && m.Histogram != nil {
+		if hasLabels(m, want) && m.Histogram != nil {
 			return m.Histogram.GetSampleCount(), m.Histogram.GetSampleSum()
 		}
 	}

@@ -6,23 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickwire/tickwire/assets"
 	"github.com/tickwire/tickwire/game"
 )
 
 func TestRewindTrustsViewTicksWithinBounds(t *testing.T) {
-	src, err := assets.Map(assets.DefaultMap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := game.ParseMap(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := game.NewWorld(game.Config{Map: m})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := defaultWorld(t, 0)
 	for range 100 {
 		w.Step(nil)
 	}
