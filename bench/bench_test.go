@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -254,5 +255,28 @@ func TestAckOverRTTTarget(t *testing.T) {
 		if got == nil || got.OK != tc.want {
 			t.Errorf("p99 %v ms over the round trip at 30 Hz: target %+v, want ok %v", tc.p99, got, tc.want)
 		}
+	}
+}
+
+// TestHistogramBuckets: every duration falls in a bucket whose edges hold it, and a quantile
+// is within 1/64 of the value it stands for.
+func TestHistogramBuckets(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		ns := rng.Uint64N(1 << uint(rng.IntN(40)+1))
+		b := bucketOf(ns)
+		if up := bucketUpper(b); up < ns || float64(up-ns) > float64(ns)/histSub+1 {
+			t.Fatalf("%d ns: bucket %d ends at %d", ns, b, up)
+		}
+		if b > 0 && bucketUpper(b-1) >= ns {
+			t.Fatalf("%d ns: bucket %d, but the bucket before ends at %d", ns, b, bucketUpper(b-1))
+		}
+	}
+	var h histogram
+	for i := range 1000 {
+		h.observe(time.Duration(i+1) * 100 * time.Microsecond) // 0.1 to 100 ms
+	}
+	if p99 := h.quantile(0.99); p99 < 99*time.Millisecond || p99 > 99*time.Millisecond*65/64 {
+		t.Errorf("p99 of 0.1..100 ms: %v, want 99 ms within 1/64", p99)
 	}
 }
