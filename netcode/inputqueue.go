@@ -6,11 +6,14 @@ import "github.com/tickwire/tickwire/game"
 // after a network stall. At 30 Hz it absorbs about 130 ms of jitter.
 const inputQueueLen = 4
 
-// maxBacklog is how many inputs may still wait after a tick took its own. A client whose
-// clock runs a little fast would otherwise keep the queue full, and every input would wait
-// there for ticks: the server would add that much latency, for ever. Extra inputs are caught
-// up: applied in the same tick, oldest first, their fire carried forward.
-const maxBacklog = 1
+// maxBacklog is how many inputs may still wait after a tick took its own: none. Every input
+// that has arrived when a tick starts is applied in that tick (the older ones caught up:
+// their moves applied first, oldest first, their fire carried forward), as Source runs every
+// user command it has received. So an input waits for one tick at the most, and the server
+// adds no latency of its own beyond that. Holding one back would smooth a jittery player's
+// motion for the others, but once held, every later input of that player would wait a tick
+// longer too, until the player's stream next ran dry.
+const maxBacklog = 0
 
 // InputQueue is one player's jitter buffer: inputs wait here, in arrival (and so seq) order,
 // until the room applies one per tick. The room owns it; it is not safe for concurrent use.

@@ -51,7 +51,7 @@ func newMetrics(lobby *Lobby) *metrics {
 		}, []string{"code"}),
 		inputsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tickwire_inputs_dropped_total",
-			Help: "Client inputs dropped: over the rate limit, room queue full, or jitter buffer overflow.",
+			Help: "Client inputs dropped: over the rate limit, room queue full, or a player's input queue overflowing.",
 		}, []string{"reason"}),
 		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tickwire_reconnects_total",
