@@ -117,3 +117,44 @@ func TestDeltaPerClientDoesNotAllocate(t *testing.T) {
 		t.Errorf("the shared per-tick update: %v allocations, want 0", n)
 	}
 }
+
+// BenchmarkInterestUpdate measures one client's interest query per tick at 1,000 players (the
+// players within its view radius, with hysteresis), the part of BenchmarkDeltaPerClient that
+// finds what the client sees.
+func BenchmarkInterestUpdate(b *testing.B) {
+	a := newArenaClients(b, 1000)
+	ins := make([]*Interest, len(a.views))
+	for i := range ins {
+		ins[i] = NewInterest(DefaultViewRadius)
+		ins[i].Update(&a.enc.players, a.d.w.Players[i].Pos, uint32(a.d.ids[i]))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i, seen := 0, 0
+	for b.Loop() {
+		k := i % len(ins)
+		if k == 0 {
+			b.StopTimer()
+			a.update()
+			b.StartTimer()
+		}
+		seen += len(ins[k].Update(&a.enc.players, a.d.w.Players[k].Pos, uint32(a.d.ids[k])))
+		i++
+	}
+	b.ReportMetric(float64(seen)/float64(i), "visible/client")
+}
+
+// BenchmarkDecodeInput measures decoding one client input frame, as every session's read loop
+// does 30 times a second.
+func BenchmarkDecodeInput(b *testing.B) {
+	frame := NewEncoder().Input(Input{Seq: 12345, Ack: 12000, MoveX: 0.6, MoveY: -0.8, Aim: 2.5, Buttons: ButtonFire, ViewTick: 11990})
+	dec := NewClientDecoder()
+	var m ClientMessage
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := dec.Decode(frame, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
