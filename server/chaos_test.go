@@ -108,10 +108,7 @@ func chaosRun(t *testing.T, ts *testServer, clients int, length time.Duration, g
 	waitRooms(t, ts, 0)
 
 	// Goroutines return to the baseline.
-	deadline := time.Now().Add(20 * time.Second)
-	for runtime.NumGoroutine() > goroutines && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // polling for goroutines to end, bounded by the deadline
-	}
+	eventually(func() bool { return runtime.NumGoroutine() <= goroutines })
 	g := runtime.NumGoroutine()
 	t.Logf("goroutines: %d before the run, %d after", goroutines, g)
 	if g > goroutines {

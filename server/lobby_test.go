@@ -38,17 +38,11 @@ func playerCounts(rooms []RoomInfo) []int {
 // waitRooms polls the room list until it shows the wanted player counts, within a deadline.
 func waitRooms(t *testing.T, ts *testServer, want ...int) []RoomInfo {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		rooms := roomList(t, ts)
-		if slices.Equal(playerCounts(rooms), want) {
-			return rooms
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("rooms hold %v players, want %v", playerCounts(rooms), want)
-		}
-		time.Sleep(10 * time.Millisecond) // polling the HTTP list, bounded by the deadline
+	var rooms []RoomInfo
+	if !eventually(func() bool { rooms = roomList(t, ts); return slices.Equal(playerCounts(rooms), want) }) {
+		t.Fatalf("rooms hold %v players, want %v", playerCounts(rooms), want)
 	}
+	return rooms
 }
 
 func dialPath(t *testing.T, ts *testServer, query string) (*netcode.Client, error) {
@@ -143,11 +137,8 @@ func TestPrivateRoomsAreNotListed(t *testing.T) {
 	if _, err := dialPath(t, ts, "?room="+private.id); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for private.Players() != 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // polling, bounded by the deadline
-	}
-	if n := private.Players(); n != 2 {
+	if !eventually(func() bool { return private.Players() == 2 }) {
+		n := private.Players()
 		t.Errorf("private room has %d players, want 2", n)
 	}
 }

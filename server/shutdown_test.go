@@ -70,12 +70,8 @@ func closeOf(t *testing.T, conn *websocket.Conn) netcode.CloseCode {
 // waitGoroutines polls, within a deadline, until no more goroutines run than base.
 func waitGoroutines(t *testing.T, base int) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
-		runtime.Gosched()
-		time.Sleep(10 * time.Millisecond) // polling for goroutines to exit, bounded by the deadline
-	}
-	if n := runtime.NumGoroutine(); n > base {
+	if !eventually(func() bool { return runtime.NumGoroutine() <= base }) {
+		n := runtime.NumGoroutine()
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines after shutdown, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
 	}
@@ -173,12 +169,8 @@ func TestReadinessWhileDraining(t *testing.T) {
 	stopped := make(chan error, 1)
 	go func() { stopped <- ts.stop() }()
 
-	deadline := time.Now().Add(20 * time.Second)
-	for get("/readyz") != http.StatusServiceUnavailable {
-		if time.Now().After(deadline) {
-			t.Fatal("/readyz never went to 503 during the drain")
-		}
-		time.Sleep(10 * time.Millisecond) // polling, bounded by the deadline
+	if !eventually(func() bool { return get("/readyz") == http.StatusServiceUnavailable }) {
+		t.Fatal("/readyz never went to 503 during the drain")
 	}
 	if code := get("/healthz"); code != 200 {
 		t.Errorf("/healthz while draining: %d, want 200", code)
