@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -14,43 +13,6 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/netcode/impair"
 )
-
-// pipeListener hands out the server ends of in-memory pipes, so that an HTTP server, the
-// sessions it upgrades and their clients all run inside a synctest bubble, where time is
-// synthetic and advances only when every goroutine waits.
-type pipeListener struct {
-	conns chan net.Conn
-	once  sync.Once
-	done  chan struct{}
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error   { l.once.Do(func() { close(l.done) }); return nil }
-func (l *pipeListener) Addr() net.Addr { return &net.TCPAddr{} }
-
-func (l *pipeListener) dial(ctx context.Context) (net.Conn, error) {
-	client, server := net.Pipe()
-	select {
-	case l.conns <- server:
-		return client, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
 
 // leaveRoom is a fakeRoom that also records why each session ended.
 type leaveRoom struct {
@@ -85,7 +47,7 @@ func TestSessionPingsMeasureRTTAndCloseTheDead(t *testing.T) {
 		// The server: HTTP on in-memory pipes, upgrading to sessions.
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		back := newPipeListener()
+		back := impair.NewPipeListener()
 		up := websocket.Upgrader{Subprotocols: []string{Subprotocol}}
 		ended := make(chan error, 1)
 		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -99,15 +61,15 @@ func TestSessionPingsMeasureRTTAndCloseTheDead(t *testing.T) {
 		go func() { served <- srv.Serve(back) }()
 
 		// The network: a relay adding 75 ms each way.
-		front := newPipeListener()
-		relay := &impair.Proxy{Config: impair.Config{Latency: oneWay}, Dial: back.dial}
+		front := impair.NewPipeListener()
+		relay := &impair.Proxy{Config: impair.Config{Latency: oneWay}, Dial: back.DialContext}
 		relayed := make(chan error, 1)
 		go func() { relayed <- relay.Serve(ctx, front) }()
 
 		// The client answers pings until dead is set.
 		var dead atomic.Bool
 		d := websocket.Dialer{Subprotocols: []string{Subprotocol}, NetDialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return front.dial(ctx)
+			return front.DialContext(ctx)
 		}}
 		c, _, err := d.Dial("ws://tickwire.test/ws", nil)
 		if err != nil {

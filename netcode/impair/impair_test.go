@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -26,40 +25,10 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// pipeListener hands out the server ends of in-memory pipes, so that a relay runs inside a
-// synctest bubble, where blocking on a pipe lets synthetic time advance.
-type pipeListener struct {
-	conns chan net.Conn
-	once  sync.Once
-	done  chan struct{}
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error   { l.once.Do(func() { close(l.done) }); return nil }
-func (l *pipeListener) Addr() net.Addr { return &net.TCPAddr{} }
-
-func (l *pipeListener) dial() net.Conn {
-	client, server := net.Pipe()
-	l.conns <- server
-	return client
-}
-
 // relayTo starts a relay with config c in front of target, a function serving each relayed
 // connection, and returns a way to connect through it.
 func relayTo(t *testing.T, c Config, target func(net.Conn)) (connect func() net.Conn, stop func()) {
-	front := newPipeListener()
+	front := NewPipeListener()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Proxy{Config: c, Dial: func(context.Context) (net.Conn, error) {
 		a, b := net.Pipe()
@@ -68,7 +37,14 @@ func relayTo(t *testing.T, c Config, target func(net.Conn)) (connect func() net.
 	}}
 	done := make(chan error, 1)
 	go func() { done <- p.Serve(ctx, front) }()
-	return front.dial, func() {
+	connect = func() net.Conn {
+		conn, err := front.DialContext(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn
+	}
+	return connect, func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Error(err)
