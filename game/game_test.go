@@ -2,6 +2,7 @@ package game
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,10 @@ func place(w *World, id EntityID, p Vec) {
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
+// onGrid is a free move's length along one axis as the position grid leaves it: a player on
+// the grid moves by d rounded to the grid (SnapPos).
+func onGrid(d float64) float64 { return math.Round(d*PosPerUnit) / PosPerUnit }
+
 func TestMovement(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -52,13 +57,14 @@ func TestMovement(t *testing.T) {
 		ticks int
 		want  Vec
 	}{
-		{"right one tick", Vec{100, 100}, Vec{1, 0}, 1, Vec{100 + 220.0/30, 100}},
-		{"diagonal is not faster", Vec{260, 170}, Vec{math.Sqrt2 / 2, math.Sqrt2 / 2}, 30, Vec{260 + 220*math.Sqrt2/2, 170 + 220*math.Sqrt2/2}},
-		{"too long a vector is shortened", Vec{100, 100}, Vec{0, -3}, 1, Vec{100, 100 - 220.0/30}},
+		{"right one tick", Vec{100, 100}, Vec{1, 0}, 1, Vec{100 + onGrid(220.0/30), 100}},
+		// Not √2 times faster: as fast but for the grid's rounding (7.42 a tick, not 7.25).
+		{"diagonal is not faster", Vec{260, 170}, Vec{math.Sqrt2 / 2, math.Sqrt2 / 2}, 30, Vec{260 + 30*onGrid(220.0/30*math.Sqrt2/2), 170 + 30*onGrid(220.0/30*math.Sqrt2/2)}},
+		{"too long a vector is shortened", Vec{100, 100}, Vec{0, -3}, 1, Vec{100, 100 - onGrid(220.0/30)}},
 		{"stops flush at the arena edge", Vec{30, 100}, Vec{-1, 0}, 30, Vec{16, 100}},
 		{"stops flush at a wall on its left side", Vec{150, 140}, Vec{1, 0}, 30, Vec{200 - 16, 140}},
 		{"stops flush on top of a wall", Vec{220, 60}, Vec{0, 1}, 30, Vec{220, 120 - 16}},
-		{"slides along a wall", Vec{150, 140}, Vec{math.Sqrt2 / 2, math.Sqrt2 / 2}, 7, Vec{184, 140 + 7*220.0/30*math.Sqrt2/2}},
+		{"slides along a wall", Vec{150, 140}, Vec{math.Sqrt2 / 2, math.Sqrt2 / 2}, 7, Vec{184, 140 + 7*onGrid(220.0/30*math.Sqrt2/2)}},
 		{"NaN input stands still", Vec{100, 100}, Vec{math.NaN(), 0}, 1, Vec{100, 100}},
 	}
 	for _, tc := range tests {
@@ -432,8 +438,36 @@ func TestLateInputsCatchUp(t *testing.T) {
 	in := Input{Player: id, Move: Vec{0, 1}, NEarlier: 2}
 	in.Earlier[0], in.Earlier[1] = Vec{1, 0}, Vec{3, 0} // the second is shortened to length 1
 	w.Step([]Input{in})
-	step := 220.0 / 30
+	step := onGrid(220.0 / 30)
 	if got, want := w.Player(id).Pos, (Vec{260 + 2*step, 170 + step}); math.Abs(got.X-want.X) > 1e-9 || math.Abs(got.Y-want.Y) > 1e-9 {
 		t.Errorf("after two late moves right and one down: %v, want %v", got, want)
+	}
+}
+
+// TestPositionsStayOnTheGrid: whatever the moves (any direction, against walls, caught up),
+// every player's position stays on the position grid, so a snapshot that carries it on that
+// grid carries it exactly, and a client replaying its inputs from there computes the same.
+func TestPositionsStayOnTheGrid(t *testing.T) {
+	w := newWorld(t, open10, Config{Width: 800, Height: 800, Seed: 3})
+	rng := rand.New(rand.NewPCG(3, 4))
+	var ids []EntityID
+	for range 8 {
+		ids = append(ids, w.Join(""))
+	}
+	for tick := range 600 {
+		var inputs []Input
+		for _, id := range ids {
+			in := Input{Player: id, Move: FromAngle(rng.Float64() * 2 * math.Pi).Scale(rng.Float64() * 1.2), Fire: rng.IntN(20) == 0}
+			for in.NEarlier = 0; in.NEarlier < rng.IntN(MaxEarlier+1); in.NEarlier++ {
+				in.Earlier[in.NEarlier] = FromAngle(rng.Float64() * 2 * math.Pi)
+			}
+			inputs = append(inputs, in)
+		}
+		w.Step(inputs)
+		for _, p := range w.Players {
+			if p.Pos != SnapPos(p.Pos) {
+				t.Fatalf("tick %d: player %d at %v, off the grid", tick, p.ID, p.Pos)
+			}
+		}
 	}
 }

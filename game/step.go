@@ -67,11 +67,11 @@ func (w *World) Step(inputs []Input) {
 		}
 		for _, m := range p.earlier[:p.nEarlier] {
 			if m != (Vec{}) {
-				p.Pos = w.Arena.moveBox(p.Pos, r, m.Scale(step))
+				p.Pos = SnapPos(w.Arena.moveBox(p.Pos, r, m.Scale(step)))
 			}
 		}
 		if p.move != (Vec{}) {
-			p.Pos = w.Arena.moveBox(p.Pos, r, p.move.Scale(step))
+			p.Pos = SnapPos(w.Arena.moveBox(p.Pos, r, p.move.Scale(step)))
 		}
 	}
 	w.rebuildGrid()

@@ -36,3 +36,17 @@ func (v Vec) ClampLen(max float64) Vec {
 	}
 	return v.Scale(max / l)
 }
+
+// PosPerUnit is how finely player positions are kept: on a grid of 1/PosPerUnit world units.
+// Every move ends on the grid (SnapPos), so a snapshot, which carries positions on the same
+// grid, carries a player's exact position: a client that replays its inputs from it computes
+// what the server computed. Were positions finer than what is sent, a player whose edge lay
+// within a quarter unit of a tile's edge could be blocked by a wall on one side and not on the
+// other. (Quake 3 snaps its player origins for the same reason.)
+const PosPerUnit = 4
+
+// SnapPos returns v on the position grid, each coordinate rounded to the nearest point, halves
+// away from zero.
+func SnapPos(v Vec) Vec {
+	return Vec{math.Round(float64(v.X*PosPerUnit)) / PosPerUnit, math.Round(float64(v.Y*PosPerUnit)) / PosPerUnit}
+}

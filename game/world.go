@@ -214,6 +214,7 @@ func (w *World) spawn(i int) {
 			break
 		}
 	}
+	p.Pos = SnapPos(p.Pos) // tile centres are on the grid for whole tile sizes; others are not
 	p.Alive = true
 	p.Health = w.Rules.MaxHealth
 	if !w.gridDirty {

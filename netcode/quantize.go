@@ -9,10 +9,11 @@ import (
 // Quantization: snapshots carry positions in quarter units and aims in 256 steps a turn.
 // That is far finer than anything a player sees (a player's radius is 16 units), and it makes
 // a moving player's per-tick change fit in one byte. The server quantizes what it sends; the
-// client keeps exactly what it received, so both agree to the bit.
+// client keeps exactly what it received, so both agree to the bit. Players' positions are
+// kept on this grid by the simulation itself (game.PosPerUnit), so theirs arrive exact.
 const (
-	PosScale = 4   // quantized units per world unit
-	AimSteps = 256 // quantized aim steps per turn
+	PosScale = game.PosPerUnit // quantized units per world unit
+	AimSteps = 256             // quantized aim steps per turn
 )
 
 // QuantizePos converts a world coordinate to quarter units.

@@ -94,13 +94,35 @@ export function moveBox(a, x, y, r, dx, dy) {
 }
 
 /**
- * step is one tick of a living player's movement (game.Step): move (the input's direction) is
- * shortened to length 1, scaled by speed per tick, and the box slides along the walls.
- * rules: { playerRadius, playerSpeed }.
+ * POS_PER_UNIT is the position grid (game.PosPerUnit): every move ends on a grid of 1/4 unit,
+ * the precision snapshots carry (delta.js's POS_SCALE is this), so a replay from a
+ * snapshot's position is exact.
  */
-export function step(a, rules, tickRate, x, y, moveX, moveY) {
+export const POS_PER_UNIT = 4;
+
+/** snap rounds a coordinate to the position grid, halves away from zero (game.SnapPos). */
+export function snap(v) {
+  const r = Math.round(Math.abs(v) * POS_PER_UNIT) / POS_PER_UNIT;
+  return v < 0 ? -r : r;
+}
+
+/**
+ * slide is a tick's movement before the grid: move (the input's direction) is shortened to
+ * length 1, scaled by speed per tick, and the box slides along the walls. For drawing between
+ * ticks; the simulation's own step is step. rules: { playerRadius, playerSpeed }.
+ */
+export function slide(a, rules, tickRate, x, y, moveX, moveY) {
   const m = clampLen(moveX, moveY, 1);
   if (m.x === 0 && m.y === 0) return { x, y };
   const k = rules.playerSpeed * (1 / tickRate); // float64(PlayerSpeed*dt), dt = 1/tickRate
   return moveBox(a, x, y, rules.playerRadius, m.x * k, m.y * k);
+}
+
+/**
+ * step is one tick of a living player's movement (game.Step): slide, then snap where the box
+ * stopped to the position grid.
+ */
+export function step(a, rules, tickRate, x, y, moveX, moveY) {
+  const p = slide(a, rules, tickRate, x, y, moveX, moveY);
+  return { x: snap(p.x), y: snap(p.y) };
 }

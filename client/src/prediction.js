@@ -9,20 +9,10 @@
 // The server applies one input per tick (PROTOCOL.md, "input"), so prediction advances one
 // tick per input. Pure: times are arguments.
 
-import { step } from './movement.js';
-import { POS_SCALE } from './delta.js';
+import { slide, step } from './movement.js';
 
 /** A correction longer than this (world units) is taken at once, not smoothed. */
 export const SNAP_DISTANCE = 32;
-
-/**
- * Snapshots round positions to the nearest 1/POS_SCALE unit, so a replay from the server's
- * position is off by up to half of that per axis, and so is a prediction that once took a
- * correction: a new prediction within one whole quantum (per axis) of the old agrees with it,
- * and the old one is kept. (Half a quantum would let two roundings the opposite way count as
- * a correction, again and again.)
- */
-export const QUANTUM_TOLERANCE = 1 / POS_SCALE + 1e-9;
 
 /** How fast a smoothed correction fades, in ms: a few frames at 60 Hz. */
 export const SMOOTH_MS = 60;
@@ -71,8 +61,10 @@ export class Predictor {
     if (this.alive) {
       for (const p of this.pending) ({ x, y } = step(this.arena, this.rules, this.tickRate, x, y, p.moveX, p.moveY));
     }
+    // Positions are on the grid snapshots carry (movement.js, POS_PER_UNIT), so the replay is
+    // exactly what the server will compute: any difference at all is a correction.
     const old = this.pos;
-    if (old && this.alive && Math.abs(old.x - x) <= QUANTUM_TOLERANCE && Math.abs(old.y - y) <= QUANTUM_TOLERANCE) return 0;
+    if (old && this.alive && old.x === x && old.y === y) return 0;
     this.pos = { x, y };
     if (!old) return 0;
     this.fade(now);
@@ -112,7 +104,7 @@ export class Predictor {
     let { x, y } = this.pos;
     if (this.alive && (moveX !== 0 || moveY !== 0)) {
       const f = Math.min(Math.max((now - this.inputAt) * this.tickRate / 1000, 0), 1);
-      if (f > 0) ({ x, y } = step(this.arena, this.rules, this.tickRate, x, y, moveX * f, moveY * f));
+      if (f > 0) ({ x, y } = slide(this.arena, this.rules, this.tickRate, x, y, moveX * f, moveY * f));
     }
     return { x: x + this.offset.x, y: y + this.offset.y };
   }

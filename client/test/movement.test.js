@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { makeArena, wallAt, clampLen, step } from '../src/movement.js';
+import { makeArena, wallAt, clampLen, step, snap, POS_PER_UNIT } from '../src/movement.js';
+import { POS_SCALE } from '../src/delta.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../../game/testdata/movement-vectors.json', import.meta.url), 'utf8'));
 const arena = makeArena(vectors.map);
@@ -39,4 +40,12 @@ test('clampLen shortens only what is longer than 1', () => {
   assert.deepEqual(clampLen(0.6, 0.8), { x: 0.6, y: 0.8 });
   assert.deepEqual(clampLen(3, 4), { x: 3 * 0.2, y: 4 * 0.2 });
   assert.deepEqual(clampLen(0, 0), { x: 0, y: 0 });
+});
+
+test('the position grid is the snapshots\' quantization, and snap rounds halves away from zero', () => {
+  assert.equal(POS_PER_UNIT, POS_SCALE);
+  assert.equal(snap(10.125), 10.25);
+  assert.equal(snap(-10.125), -10.25);
+  assert.equal(snap(7.3333), 7.25);
+  assert.equal(snap(12.75), 12.75);
 });

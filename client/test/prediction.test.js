@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeArena, step } from '../src/movement.js';
 import { Predictor, SNAP_DISTANCE, quantile } from '../src/prediction.js';
+import { POS_SCALE } from '../src/delta.js';
 
 // An open 10x10 block of 40-unit tiles with a wall column at tx = 6.
 const tiles = Array.from({ length: 100 }, (_, i) => (i % 10 === 6 ? '#' : '.')).join('');
@@ -46,16 +47,21 @@ test('reconciliation replays the unacknowledged inputs from the server position'
   assert.equal(p.stats().corrections, 0);
 });
 
-test('a difference within the snapshot quantum is no correction: the exact prediction stays', () => {
+test('predictions stay on the grid snapshots carry, so any difference is a correction', () => {
   const p = new Predictor(arena, rules, TICK);
   p.reconcile(alive(100, 100), 0, 0);
-  p.input(1, 1, 0, 0);
-  const exact = p.pos;
-  const quantized = Math.round(exact.x * 4) / 4;
-  assert.notEqual(quantized, exact.x);
-  assert.equal(p.reconcile(alive(quantized, 100), 1, 40), 0);
-  assert.deepEqual(p.pos, exact);
-  assert.equal(p.stats().corrections, 0);
+  p.input(1, 0.6, 0.8, 0);
+  const predicted = p.pos;
+  for (const v of [predicted.x, predicted.y]) assert.equal(v * POS_SCALE, Math.round(v * POS_SCALE), `${v} is on the grid`);
+  // The server's word, sent on that grid, is the prediction to the bit.
+  assert.equal(p.reconcile(alive(predicted.x, predicted.y), 1, 40), 0);
+  assert.deepEqual(p.pos, predicted);
+  // A quarter unit off is a real difference, and taken.
+  p.input(2, 1, 0, 50);
+  const want = step(arena, rules, TICK, predicted.x + 0.25, predicted.y, 1, 0);
+  assert.equal(p.reconcile(alive(predicted.x + 0.25, predicted.y), 1, 60), 0.25);
+  assert.deepEqual(p.pos, want);
+  assert.equal(p.stats().corrections, 1);
 });
 
 test('a small correction is smoothed over a few frames; a large one snaps', () => {
