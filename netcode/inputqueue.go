@@ -15,8 +15,9 @@ const inputQueueLen = 4
 // longer too, until the player's stream next ran dry.
 const maxBacklog = 0
 
-// InputQueue is one player's jitter buffer: inputs wait here, in arrival (and so seq) order,
-// until the room applies one per tick. The room owns it; it is not safe for concurrent use.
+// InputQueue is one player's input queue: inputs wait here, in arrival (and so seq) order,
+// until the next tick, which applies them all (Next). The room owns it; it is not safe for
+// concurrent use.
 type InputQueue struct {
 	buf      [inputQueueLen]Input
 	head, n  int
