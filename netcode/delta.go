@@ -76,19 +76,39 @@ type DeltaEncoder struct {
 // differ only in the id gaps, so each costs a copy instead of a comparison and an encoding.
 type sharedDeltas struct {
 	base    uint32
-	entries []sharedEntry // by the player's index this tick
-	bytes   []byte
+	players []sharedPlayer // by the player's index this tick
 }
 
-// sharedEntry locates one player's entry in sharedDeltas.bytes. n is the number of msgpack
-// values the entry holds after its id gap: 0 for a player unchanged since the baseline (no
-// entry at all), notInBase for one that did not exist then.
-type sharedEntry struct {
-	off    uint32
-	len, n uint8
+// sharedPlayer is what a client on a shared baseline needs of a visible player: its entry, its
+// id and its checksum term, side by side so that the loop over the visible players reads one
+// place for each.
+type sharedPlayer struct {
+	entry entryWord
+	id    uint32
+	sum   uint32
 }
 
-const notInBase = 0xff
+// entryWord is one player's shared entry packed in a machine word, so that a client's copy of
+// it is one load and one 8-byte store. The entry's bytes sit in the low seven bytes, first
+// byte lowest (little-endian, as they are stored); bits 56-58 hold its length and bits 59-62
+// the msgpack values it adds to the players array, its id gap included. A moving player's
+// entry (mask, dx, dy, maybe aim) is three to five bytes.
+//
+// Two words are sentinels: 0, a player unchanged since the baseline (no entry at all), and
+// ownWord, a player each client encodes on its own: one the baseline did not have, or whose
+// entry is longer than seven bytes (a respawn, say).
+type entryWord uint64
+
+const (
+	maxWordEntry           = 7 // bytes of entry a word holds
+	ownWord      entryWord = 1 << 63
+)
+
+// len is the length of entry w in bytes.
+func (w entryWord) len() int { return int(w>>56) & 7 }
+
+// values is the msgpack values entry w adds to the players array, its id gap included.
+func (w entryWord) values() int { return int(w>>59) & 15 }
 
 // defaultShareFrom is how many clients must share a baseline for their entries to be encoded
 // once. Encoding every player's entry costs about as much as a few clients' own deltas (each
@@ -99,9 +119,9 @@ const defaultShareFrom = 8
 // may build different clients' snapshots from one DeltaEncoder at once (after Update, which
 // must not run meanwhile), each with its own DeltaScratch, through AppendForWith.
 type DeltaScratch struct {
-	entries []byte // one array's entries, before its length is known
-	removed []uint32
-	inBase  []bool // for each visible player, whether the baseline had it
+	entries  []byte // one array's entries, before its length is known
+	removed  []uint32
+	entering []int32 // the places in the visible players' list of those the baseline lacked
 }
 
 // NewDeltaEncoder returns an encoder.
@@ -171,26 +191,30 @@ func (e *DeltaEncoder) share(bs *tickStates) {
 	sd := &e.shared[e.nShared]
 	e.nShared++
 	sd.base = bs.tick
-	sd.entries = slices.Grow(sd.entries[:0], len(e.cur.players))[:len(e.cur.players)]
-	sd.bytes = sd.bytes[:0]
+	sd.players = slices.Grow(sd.players[:0], len(e.cur.players))[:len(e.cur.players)]
 	for i := range e.cur.players {
 		p := &e.cur.players[i]
-		was, _ := bs.find(p.ID, int32(i))
-		if was == nil {
-			sd.entries[i] = sharedEntry{n: notInBase}
-			continue
+		entry := ownWord
+		if was, _ := bs.find(p.ID, int32(i)); was != nil {
+			entry = deltaWord(was, p)
 		}
-		if mask := diff(was, p); mask == 0 {
-			sd.entries[i] = sharedEntry{}
-		} else {
-			off := len(sd.bytes)
-			sd.bytes = append(sd.bytes, mask&0x7f)
-			var n int
-			sd.bytes, n = appendFields(sd.bytes, mask, was, p)
-			sd.entries[i] = sharedEntry{off: uint32(off), len: uint8(len(sd.bytes) - off), n: uint8(n)}
-		}
+		sd.players[i] = sharedPlayer{entry: entry, id: p.ID, sum: e.cur.sums[i]}
 	}
-	sd.bytes = append(sd.bytes, make([]byte, 8)...) // padding for appendEntry
+}
+
+// deltaWord returns the word of player p's delta entry against its baseline state was.
+func deltaWord(was, p *PlayerQ) entryWord {
+	mask := diff(was, p)
+	if mask == 0 {
+		return 0
+	}
+	var buf [40]byte // room for the longest entry: 1 + 9 + 9 (positions) + 2 + 2 + 5 + 5 + 5
+	b, n := appendFields(append(buf[:0], mask&0x7f), mask, was, p)
+	if len(b) > maxWordEntry {
+		return ownWord
+	}
+	// The entry is buf's first bytes; the rest of buf is still zero.
+	return entryWord(binary.LittleEndian.Uint64(buf[:8])) | entryWord(len(b))<<56 | entryWord(2+n)<<59
 }
 
 // sharedFor returns the shared entries against baseline tick base, or nil.
@@ -398,60 +422,173 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 // them from shared when it is not nil. It appends the baseline players no longer visible to
 // removed, mixes the visible players into sum, and returns the msgpack values it appended.
 //
-// It works in passes, each a loop over few variables: the compiler keeps those in registers,
-// where one loop doing everything spilled and reloaded them on every player.
+// Runs of players the baseline had go through copyRun, a tight loop over shared's words; the
+// others (players entering the view, and those whose entries each client encodes on its own)
+// through writeEntry, one at a time.
 func (e *DeltaEncoder) playerEntries(sc *DeltaScratch, b []byte, removed []uint32, sum checksum, vp []uint32, vpi []int32, basePlayers []uint32, baseStates *tickStates, shared *sharedDeltas) ([]byte, int, []uint32, checksum) {
-	cur := e.cur
-	// Which visible players were in the baseline; which baseline players are gone.
-	inBase := slices.Grow(sc.inBase[:0], len(vp))[:len(vp)]
-	sc.inBase = inBase
-	bi := 0
-	for k, id := range vp {
-		for bi < len(basePlayers) && basePlayers[bi] < id {
-			removed = append(removed, basePlayers[bi])
-			bi++
+	removed, entering := diffIDs(vp, basePlayers, removed, sc.entering[:0])
+	sc.entering = entering
+	w := entryWriter{buf: b[:cap(b)], pos: len(b), sum: sum}
+	for k := 0; k < len(vp); k++ {
+		end := len(vp) // the next entering player
+		if len(entering) > 0 {
+			end = int(entering[0])
 		}
-		in := bi < len(basePlayers) && basePlayers[bi] == id
-		if in {
-			bi++
+		if shared != nil {
+			w.reserve(end - k)
+			if k += shared.copyRun(&w, vpi[k:end]); k == len(vp) {
+				break
+			}
 		}
-		inBase[k] = in
+		inBase := k != end
+		if !inBase {
+			entering = entering[1:]
+		}
+		e.writeEntry(&w, vp[k], vpi[k], inBase, baseStates)
 	}
-	removed = append(removed, basePlayers[bi:]...)
-	// The checksum. The index of a visible player in this tick's states is its index in the
-	// interest index, built from the same list; self alone may not be indexed.
-	for k, i := range vpi {
-		if i >= 0 {
-			sum.add(cur.sums[i])
+	return w.buf[:w.pos], w.count, removed, w.sum
+}
+
+// diffIDs compares the visible players vp with the baseline's, base (both sorted): it appends
+// to removed the baseline's players no longer visible, and to entering the places in vp of
+// those the baseline lacked. The lists are usually the same, or nearly: it compares runs of
+// equal ids, a load and a comparison an id.
+func diffIDs(vp, base, removed []uint32, entering []int32) ([]uint32, []int32) {
+	k, bi := 0, 0
+	for {
+		n := commonPrefix(vp[k:], base[bi:])
+		k, bi = k+n, bi+n
+		switch {
+		case k == len(vp):
+			if bi < len(base) {
+				removed = append(removed, base[bi:]...)
+			}
+			return removed, entering
+		case bi == len(base) || vp[k] < base[bi]:
+			entering = append(entering, int32(k))
+			k++
+		default: // base[bi] < vp[k]
+			removed = append(removed, base[bi])
+			bi++
+		}
+	}
+}
+
+// commonPrefix returns how many of the first ids of a and b are the same.
+func commonPrefix(a, b []uint32) int {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	for i := range a {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// entryWriter is the players array being written: its entries so far are buf[:pos] (buf runs
+// to the capacity, so that copyRun stores into it rather than appending), count the msgpack
+// values in them, prev the id of the last, and sum the checksum of the visible players so far.
+type entryWriter struct {
+	buf   []byte
+	pos   int
+	count int
+	prev  uint32
+	sum   checksum
+}
+
+// maxRunEntry is the most buf copyRun may touch for one entry: an id gap of up to five bytes
+// and the 8-byte word.
+const maxRunEntry = 5 + 8
+
+// reserve makes room in w.buf for copyRun to write n entries.
+func (w *entryWriter) reserve(n int) {
+	if need := w.pos + n*maxRunEntry; need > len(w.buf) {
+		w.buf = slices.Grow(w.buf[:w.pos], need-w.pos)
+		w.buf = w.buf[:cap(w.buf)]
+	}
+}
+
+// copyRun writes the entries of the visible players at indices vpi this tick, all in the
+// baseline, from their shared words, and mixes their checksum terms into w.sum. It stops at
+// the first player whose word is ownWord or who is not indexed, and returns how many it
+// wrote. w must have room for len(vpi) entries (reserve).
+//
+// This is the loop every client runs over every visible player, so it does little else than
+// store each word with its id gap: no append (the room is made beforehand), all it reads of a
+// player in one place, and its state in locals, which the compiler keeps in registers.
+func (sd *sharedDeltas) copyRun(w *entryWriter, vpi []int32) int {
+	players := sd.players
+	buf, pos, count, prev, sum := w.buf, w.pos, w.count, w.prev, w.sum
+	k := 0
+	for ; k < len(vpi); k++ {
+		i := int(vpi[k])
+		if uint(i) >= uint(len(players)) {
+			break
+		}
+		p := &players[i]
+		word := p.entry
+		if int64(word) < 0 {
+			break // ownWord, the one word with the top bit set
+		}
+		sum.add(p.sum)
+		if word == 0 {
+			continue // unchanged: costs nothing
+		}
+		win := buf[pos : pos+maxRunEntry : pos+maxRunEntry]
+		if g := p.id - prev; g <= 0x7f { // a positive fixint, as appendUint writes it
+			win[0] = byte(g)
+			binary.LittleEndian.PutUint64(win[1:], uint64(word))
+			pos += 1 + word.len()
 		} else {
-			_, term := cur.find(vp[k], -1)
-			sum.add(term)
+			n := putGap(win, g)
+			binary.LittleEndian.PutUint64(win[n:], uint64(word))
+			pos += n + word.len()
 		}
+		count += word.values()
+		prev = p.id
 	}
-	// The entries.
-	count, prev := 0, uint32(0)
-	for k, id := range vp {
-		i := vpi[k]
-		if inBase[k] && shared != nil && i >= 0 {
-			se := shared.entries[i]
-			if se.n == 0 {
-				continue // unchanged: costs nothing
-			}
-			if se.n != notInBase {
-				b = appendUint(b, uint64(id-prev))
-				b = shared.appendEntry(b, se)
-				count += 2 + int(se.n)
-				prev = id
-				continue
-			}
-		}
-		var n int
-		if b, n = e.ownEntry(b, id, i, prev, inBase[k], baseStates); n > 0 {
-			count += n
-			prev = id
-		}
+	w.pos, w.count, w.prev, w.sum = pos, count, prev, sum
+	return k
+}
+
+// putGap writes id gap g at the start of b as appendUint would, and returns its length.
+func putGap(b []byte, g uint32) int {
+	switch {
+	case g <= 0x7f:
+		b[0] = byte(g)
+		return 1
+	case g <= 0xff:
+		b[0], b[1] = 0xcc, byte(g)
+		return 2
+	case g <= 0xffff:
+		b[0] = 0xcd
+		binary.BigEndian.PutUint16(b[1:], uint16(g))
+		return 3
+	default:
+		b[0] = 0xce
+		binary.BigEndian.PutUint32(b[1:], g)
+		return 5
 	}
-	return b, count, removed, sum
+}
+
+// writeEntry writes the entry of visible player id (index i this tick, -1 if not indexed),
+// which copyRun could not copy, encoded by ownEntry. inBase says whether the baseline had it.
+func (e *DeltaEncoder) writeEntry(w *entryWriter, id uint32, i int32, inBase bool, baseStates *tickStates) {
+	// The index of a visible player in this tick's states is its index in the interest index,
+	// built from the same list; self alone may not be indexed.
+	if i >= 0 {
+		w.sum.add(e.cur.sums[i])
+	} else {
+		_, term := e.cur.find(id, -1)
+		w.sum.add(term)
+	}
+	b, n := e.ownEntry(w.buf[:w.pos], id, i, w.prev, inBase, baseStates)
+	if n > 0 {
+		w.count += n
+		w.prev = id
+	}
+	w.buf, w.pos = b[:cap(b)], len(b)
 }
 
 // ownEntry appends player id's entry (index i this tick, -1 if unknown; prev the id before
@@ -500,17 +637,6 @@ func (e *DeltaEncoder) bulletEntries(b []byte, removed []uint32, sum checksum, v
 		prev = id
 	}
 	return b, count, append(removed, baseBullets[bi:]...), sum
-}
-
-// appendEntry appends entry se. Most entries are a few bytes (a moving player's is three or
-// four), so those are copied as one 8-byte word, which the padding after the last entry keeps
-// in bounds, rather than by a call to memmove.
-func (sd *sharedDeltas) appendEntry(b []byte, se sharedEntry) []byte {
-	if n := len(b); se.len <= 8 && cap(b)-n >= 8 {
-		binary.LittleEndian.PutUint64(b[n:n+8], binary.LittleEndian.Uint64(sd.bytes[se.off:]))
-		return b[:n+int(se.len)]
-	}
-	return append(b, sd.bytes[se.off:se.off+uint32(se.len)]...)
 }
 
 // appendFields appends the fields of mask: positions as changes from the baseline (small

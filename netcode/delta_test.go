@@ -1,6 +1,7 @@
 package netcode
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -163,6 +164,17 @@ func TestDeltaSnapshotsReproduceTheView(t *testing.T) {
 // TestSharedBaselinesChangeNothing encodes a crowd's snapshots twice, from shared baseline
 // entries and each on its own: the frames must be the same, byte for byte.
 func TestSharedBaselinesChangeNothing(t *testing.T) {
+	t.Run("dense ids", func(t *testing.T) { testSharedBaselinesChangeNothing(t, func(id uint32) uint32 { return id }) })
+	// Ids far apart, as on a server that has run for a while (bullets take ids too): the id
+	// gaps take two, three and five bytes.
+	t.Run("sparse ids", func(t *testing.T) {
+		testSharedBaselinesChangeNothing(t, func(id uint32) uint32 { return id * id * id })
+	})
+}
+
+// testSharedBaselinesChangeNothing is TestSharedBaselinesChangeNothing with the players' ids
+// as the encoders see them mapped by spread, which must keep their order.
+func testSharedBaselinesChangeNothing(t *testing.T, spread func(uint32) uint32) {
 	d := newDeltaWorld(t, 300, 7)
 	encs := [2]*DeltaEncoder{NewDeltaEncoder(), NewDeltaEncoder()}
 	var views [2][]*ClientView
@@ -179,8 +191,17 @@ func TestSharedBaselinesChangeNothing(t *testing.T) {
 		for len(views[0]) < len(d.ids) { // churn keeps the count; this is for safety
 			views[0], views[1] = append(views[0], NewClientView(700)), append(views[1], NewClientView(700))
 		}
+		for i := range d.w.Players {
+			p := &d.w.Players[i]
+			if p.ID = game.EntityID(spread(uint32(p.ID))); i > 0 && p.ID <= d.w.Players[i-1].ID {
+				t.Fatalf("tick %d: spread ids out of order", tick)
+			}
+		}
 		for _, e := range encs {
 			e.Update(d.w)
+		}
+		for i := range d.w.Players {
+			d.w.Players[i].ID = d.ids[i] // the players are in the order of d.ids
 		}
 		acks = acks[:0]
 		for _, v := range views[0] {
@@ -190,8 +211,8 @@ func TestSharedBaselinesChangeNothing(t *testing.T) {
 		shared += encs[0].nShared
 		for i, id := range d.ids {
 			p := d.w.Player(id)
-			a := encs[0].AppendFor(nil, views[0][i], p.Pos, uint32(id), 0)
-			b := encs[1].AppendFor(nil, views[1][i], p.Pos, uint32(id), 0)
+			a := encs[0].AppendFor(nil, views[0][i], p.Pos, spread(uint32(id)), 0)
+			b := encs[1].AppendFor(nil, views[1][i], p.Pos, spread(uint32(id)), 0)
 			if !slices.Equal(a, b) {
 				t.Fatalf("tick %d, client %d: shared entries gave\n%x\nits own encoding\n%x", tick, i, a, b)
 			}
@@ -207,6 +228,67 @@ func TestSharedBaselinesChangeNothing(t *testing.T) {
 	}
 	if shared < 80 {
 		t.Errorf("%d baselines shared in 80 ticks: the shared path was hardly tested", shared)
+	}
+}
+
+// TestDeltaWordHoldsTheEntry: a shared entry word holds the entry a client would encode on
+// its own, when it fits.
+func TestDeltaWordHoldsTheEntry(t *testing.T) {
+	was := PlayerQ{ID: 5, X: 400, Y: 400, Aim: 10, Flags: FlagAlive, Health: 100}
+	moved := func(dx, dy int32, aim uint8) PlayerQ {
+		p := was
+		p.X, p.Y, p.Aim = p.X+dx, p.Y+dy, aim
+		return p
+	}
+	respawned := was
+	respawned.X, respawned.Y, respawned.Health, respawned.Deaths = 90000, 20, 100, 1
+	for _, c := range []struct {
+		p   PlayerQ
+		len int // of the entry
+	}{
+		{was, 1}, // unchanged: no entry at all
+		{moved(3, -2, 10), 3},
+		{moved(3, -2, 200), 5}, // an aim of 128 or more takes two bytes
+		{moved(0, 0, 11), 2},
+		{moved(-1000, 0, 10), 4},
+		{moved(1000, 1, 200), 7}, // the most a word holds
+		{moved(1000, 1000, 11), 8},
+		{respawned, 10},
+	} {
+		p := c.p
+		mask := diff(&was, &p)
+		want, n := appendFields([]byte{mask & 0x7f}, mask, &was, &p)
+		if len(want) != c.len {
+			t.Fatalf("%+v: a %d-byte entry, want a case of %d", p, len(want), c.len)
+		}
+		w := deltaWord(&was, &p)
+		switch {
+		case mask == 0:
+			if w != 0 {
+				t.Errorf("%+v unchanged: word %#x, want 0", p, w)
+			}
+		case len(want) > maxWordEntry:
+			if w != ownWord {
+				t.Errorf("%+v: %d-byte entry in word %#x, want ownWord", p, len(want), w)
+			}
+		default:
+			var got [8]byte
+			binary.LittleEndian.PutUint64(got[:], uint64(w))
+			if !slices.Equal(got[:w.len()], want) || w.values() != 2+n {
+				t.Errorf("%+v: word %#x holds %x, %d values; want %x, %d", p, w, got[:w.len()], w.values(), want, 2+n)
+			}
+		}
+	}
+}
+
+// TestPutGapIsAppendUint: copyRun writes an id gap as appendUint would.
+func TestPutGapIsAppendUint(t *testing.T) {
+	for _, g := range []uint32{0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, math.MaxUint32} {
+		var win [maxRunEntry]byte
+		n := putGap(win[:], g)
+		if want := appendUint(nil, uint64(g)); !slices.Equal(win[:n], want) {
+			t.Errorf("gap %#x: put %x, want %x", g, win[:n], want)
+		}
 	}
 }
 
