@@ -452,12 +452,15 @@ func (e *DeltaEncoder) playerEntries(sc *DeltaScratch, b []byte, removed []uint3
 // diffIDs compares the visible players vp with the baseline's, base (both sorted): it appends
 // to removed the baseline's players no longer visible, and to entering the places in vp of
 // those the baseline lacked. The lists are usually the same, or nearly: it compares runs of
-// equal ids, a load and a comparison an id.
+// equal ids, a load and a comparison an id, and returns after the first run when it is all of
+// both, before the merge, whose two growing lists the compiler keeps on the stack.
 func diffIDs(vp, base, removed []uint32, entering []int32) ([]uint32, []int32) {
-	k, bi := 0, 0
+	n := commonPrefix(vp, base)
+	if n == len(vp) && n == len(base) {
+		return removed, entering
+	}
+	k, bi := n, n
 	for {
-		n := commonPrefix(vp[k:], base[bi:])
-		k, bi = k+n, bi+n
 		switch {
 		case k == len(vp):
 			if bi < len(base) {
@@ -471,6 +474,8 @@ func diffIDs(vp, base, removed []uint32, entering []int32) ([]uint32, []int32) {
 			removed = append(removed, base[bi])
 			bi++
 		}
+		n := commonPrefix(vp[k:], base[bi:])
+		k, bi = k+n, bi+n
 	}
 }
 
