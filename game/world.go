@@ -272,3 +272,11 @@ func (w *World) Hash() uint64 {
 	}
 	return h.Sum64()
 }
+
+// Flight returns the segment bullet b will fly, from where it is to where its range runs out
+// (at the latest: it may end sooner, at a wall or a player). Clients are sent the bullets
+// whose flight passes through their view.
+func (w *World) Flight(b *Bullet) (from, to Vec) {
+	left := max(int64(b.dies)-int64(w.Tick)+1, 0) // ticks, one to spare
+	return b.Pos, b.Pos.Add(b.Vel.Scale(w.dt * float64(left)))
+}

@@ -61,8 +61,9 @@ type DeltaEncoder struct {
 	cur     *tickStates
 	bullets []BulletQ // sorted by id
 	players EntityIndex
-	shots   EntityIndex
 	scratch DeltaScratch // for AppendFor
+
+	flights flights // the bullets' paths, for their interest (bullets.go)
 
 	// shared holds, for the baselines many clients acknowledged, every player's delta entry
 	// against that baseline, encoded once for all of them (ShareBaselines).
@@ -138,7 +139,7 @@ func (e *DeltaEncoder) Update(w *game.World) {
 	e.n++
 	ts.tick = w.Tick
 	ts.players, ts.ids, ts.sums = ts.players[:0], ts.ids[:0], ts.sums[:0]
-	e.players.reset(w.Arena.W, w.Arena.H, interestCell, len(w.Players))
+	e.players.reset()
 	for i := range w.Players {
 		p := &w.Players[i]
 		q := quantizePlayer(p)
@@ -147,16 +148,17 @@ func (e *DeltaEncoder) Update(w *game.World) {
 		ts.sums = append(ts.sums, playerSum(&q))
 		e.players.add(uint32(p.ID), p.Pos)
 	}
-	e.players.done()
+	e.players.done(w.Arena.W, w.Arena.H, interestCell)
 	e.cur = ts
 	e.bullets = e.bullets[:0]
-	e.shots.reset(w.Arena.W, w.Arena.H, interestCell, len(w.Bullets))
+	e.flights.begin(ts.tick)
 	for i := range w.Bullets {
 		b := &w.Bullets[i]
 		e.bullets = append(e.bullets, quantizeBullet(b, w.Tick))
-		e.shots.add(uint32(b.ID), b.Pos)
+		from, to := w.Flight(b)
+		e.flights.add(uint32(b.ID), from, to)
 	}
-	e.shots.done()
+	e.flights.done()
 	e.nShared = 0
 }
 
@@ -239,8 +241,7 @@ func (e *DeltaEncoder) states(tick uint32) *tickStates {
 	return nil
 }
 
-// bullet returns the bullet at index i of this tick (the interest index of bullets follows
-// e.bullets).
+// bullet returns the bullet at index i of this tick.
 func (e *DeltaEncoder) bullet(i int32) *BulletQ { return &e.bullets[i] }
 
 // ClientView is what the server knows of one client's view: its area of interest and the
@@ -250,10 +251,11 @@ func (e *DeltaEncoder) bullet(i int32) *BulletQ { return &e.bullets[i] }
 // apart from their contents: at a thousand clients a tick, each client's state is cold in the
 // cache when its turn comes, and every separate place it touches costs a miss.
 type ClientView struct {
-	players, bullets Interest
-	ticks            [ringLen]uint32 // the tick of each remembered snapshot, 0 for none
-	ring             [ringLen]sentView
-	n                int
+	players Interest
+	bullets bulletView
+	ticks   [ringLen]uint32 // the tick of each remembered snapshot, 0 for none
+	ring    [ringLen]sentView
+	n       int
 	// ids holds the remembered snapshots' id lists, packed oldest first. Only the snapshots
 	// the client may still acknowledge keep theirs: from its newest acknowledgement on, a few
 	// ticks' worth, not ringLen.
@@ -271,9 +273,8 @@ type sentView struct {
 
 // SetRadius changes how far the client sees (a spectator chooses).
 func (v *ClientView) SetRadius(radius float64) {
-	for _, in := range []*Interest{&v.players, &v.bullets} {
-		in.Enter, in.Leave = radius, radius*leaveFactor
-	}
+	v.players.Enter, v.players.Leave = radius, radius*leaveFactor
+	v.bullets.setRadius(radius)
 }
 
 // NewClientView returns the view of a client that sees radius units around its focus.
@@ -347,7 +348,7 @@ func (v *ClientView) Reset() {
 	clear(v.ticks[:])
 	v.ids = v.ids[:0]
 	v.players.Reset()
-	v.bullets.Reset()
+	v.bullets.reset()
 	v.Ack = 0
 }
 
@@ -364,8 +365,7 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	cur := e.cur
 	vp := v.players.Update(&e.players, focus, self)
 	vpi := v.players.Index()
-	vb := v.bullets.Update(&e.shots, focus, 0)
-	vbi := v.bullets.Index()
+	vb, vbi := e.flights.seen(&v.bullets, focus)
 
 	var baseTick uint32
 	basePlayers, baseBullets, ok := v.find(v.Ack)

@@ -13,6 +13,10 @@ import (
 // around its player (or any point, for a spectator). An entity becomes visible within Enter
 // of the focus and stays visible until it is farther than Leave, so that an entity moving
 // along the edge does not flicker in and out. The client's own player is always visible.
+//
+// Players are found from each client's side, by an Interest that keeps candidates from tick
+// to tick (below). Bullets, many, fast and short-lived, are found from the bullets' side, for
+// every client at once (bullets.go).
 
 // DefaultViewRadius is the radius within which entities become visible, in world units.
 const DefaultViewRadius = 700
@@ -20,52 +24,122 @@ const DefaultViewRadius = 700
 // leaveFactor sets the leave radius from the enter radius.
 const leaveFactor = 1.15
 
-// EntityIndex finds entities by position. The snapshot encoder builds one per tick, shared by
-// every client's interest query.
-//
-// Entities are numbered in id order (their index). The index also keeps them sorted by grid
-// cell, cells in row-major order, so that the entities of a run of cells along a row lie next
-// to each other in memory: a query walks a few contiguous spans, one per row of cells,
-// each trimmed to the circle, rather than chasing lists cell by cell.
-type EntityIndex struct {
+// cellGrid sorts points by grid cell, cells in row-major order, so that the points of a run of
+// cells along a row lie next to each other in memory: a query walks a few contiguous spans,
+// one per row of cells, each trimmed to the circle, rather than chasing lists cell by cell.
+type cellGrid struct {
 	cell       float64
 	perCell    float64 // 1/cell
 	cols, rows int
-	start      []int32     // cell c's entities are byCell[start[c]:start[c+1]]
-	byCell     []cellEntry // entities sorted by cell
-	cellOf     []int32     // scratch: each entity's cell, by index
-
-	pos []game.Vec
-	ids []uint32
-
-	// layout numbers the assignment of ids to indices: it changes when an id moves to another
-	// index (entities joined or left). remap turns an index of the previous layout
-	// (prevLayout) into this one's, -1 for an entity that is gone, so that a client's marks
-	// from the previous tick can follow.
-	layout, prevLayout uint64
-	lastIDs            []uint32
-	remap              []int32
+	start      []int32     // cell c's points are byCell[start[c]:start[c+1]]
+	byCell     []cellEntry // points sorted by cell
+	cellOf     []int32     // scratch: each point's cell
 }
 
-// cellEntry is an entity as a query reads it: where it is and its index.
+// cellEntry is a point as a query reads it: where it is and its number.
 type cellEntry struct {
 	x, y float64
 	i    int32
 }
 
-// reset starts indexing up to n entities over a w x h arena with cells of the given size.
-func (x *EntityIndex) reset(w, h, cell float64, n int) {
-	if x.cell != cell || x.cols != gridSpan(w, cell) || x.rows != gridSpan(h, cell) {
-		x.cell, x.perCell, x.cols, x.rows = cell, 1/cell, gridSpan(w, cell), gridSpan(h, cell)
-		x.start = make([]int32, x.cols*x.rows+1)
+// sort sorts points pos (numbered by their place in pos) over a w x h arena into cells of the
+// given size, by a counting sort.
+func (g *cellGrid) sort(w, h, cell float64, pos []game.Vec) {
+	if g.cell != cell || g.cols != gridSpan(w, cell) || g.rows != gridSpan(h, cell) {
+		g.cell, g.perCell, g.cols, g.rows = cell, 1/cell, gridSpan(w, cell), gridSpan(h, cell)
+		g.start = make([]int32, g.cols*g.rows+1)
 	}
-	x.lastIDs = append(x.lastIDs[:0], x.ids...)
-	x.pos, x.ids = x.pos[:0], x.ids[:0]
-	x.byCell = slices.Grow(x.byCell[:0], n)
-	x.cellOf = slices.Grow(x.cellOf[:0], n)
+	clear(g.start)
+	g.cellOf = slices.Grow(g.cellOf[:0], len(pos))[:len(pos)]
+	for i, p := range pos {
+		c := g.col(p.X) + g.row(p.Y)*g.cols
+		g.cellOf[i] = int32(c)
+		g.start[c+1]++
+	}
+	for c := 1; c < len(g.start); c++ {
+		g.start[c] += g.start[c-1]
+	}
+	g.byCell = slices.Grow(g.byCell[:0], len(pos))[:len(pos)]
+	for i, p := range pos {
+		c := g.cellOf[i]
+		// start[c] is used as the fill point of cell c, so that afterwards start[c] is where
+		// cell c+1 begins; shifting the starts back one cell below restores them.
+		g.byCell[g.start[c]] = cellEntry{x: p.X, y: p.Y, i: int32(i)}
+		g.start[c]++
+	}
+	copy(g.start[1:], g.start[:len(g.start)-1])
+	g.start[0] = 0
 }
 
 func gridSpan(length, cell float64) int { return max(1, int(math.Ceil(length/cell))) }
+
+func (g *cellGrid) col(v float64) int { return min(max(int(v*g.perCell), 0), g.cols-1) }
+func (g *cellGrid) row(v float64) int { return min(max(int(v*g.perCell), 0), g.rows-1) }
+
+// rows returns the rows of cells within r of y.
+func (g *cellGrid) rowsWithin(y, r float64) (int, int) { return g.row(y - r), g.row(y + r) }
+
+// span returns the points of row r in the cells that the circle of radius r (r2 = r*r)
+// around c touches: those of the row's cells within the circle's width in the row.
+func (g *cellGrid) span(row int, c game.Vec, r, r2 float64) []cellEntry {
+	// The row's nearest y to the center gives the circle's widest extent in it. The edge
+	// rows also hold whatever lies beyond the arena's edge.
+	top, bottom := float64(row)*g.cell, float64(row+1)*g.cell
+	if row == 0 {
+		top = math.Inf(-1)
+	}
+	if row == g.rows-1 {
+		bottom = math.Inf(1)
+	}
+	dy := max(top-c.Y, c.Y-bottom, 0)
+	if dy > r {
+		return nil
+	}
+	half := math.Sqrt(max(r2-dy*dy, 0))
+	return g.byCell[g.start[row*g.cols+g.col(c.X-half)]:g.start[row*g.cols+g.col(c.X+half)+1]]
+}
+
+// EntityIndex finds entities by position. The snapshot encoder builds one per tick, shared by
+// every client's interest query. Entities are numbered in id order (their index); the grid
+// numbers them the same.
+type EntityIndex struct {
+	cellGrid
+	pos []game.Vec
+	ids []uint32
+
+	// layout numbers the assignment of ids to indices: it changes when an id moves to another
+	// index (entities joined or left). remap turns an index of the previous layout
+	// (prevLayout) into this one's, -1 for an entity that is gone, so that what a client knew
+	// of the previous tick can follow.
+	layout, prevLayout uint64
+	lastIDs            []uint32
+	remap              []int32
+
+	// Motion since the previous build, for the Interests that keep candidates from build to
+	// build. gen numbers the builds (prevGen is the one before), never shared between indexes.
+	// drift adds up, build after build, the farthest any entity moved, leaving out those that
+	// jumped: moved farther than jumpLimit or joined. jumped lists those by index, and
+	// jumpedFrom where each was before (far away, for one that joined).
+	gen, prevGen uint64
+	drift        float64
+	jumped       []int32
+	jumpedFrom   []game.Vec
+	lastPos      []game.Vec
+}
+
+// jumpLimit is the farthest an entity may move in one build without being listed as jumped.
+// Players run 7.25 units a tick; a respawn jumps.
+const jumpLimit = 64
+
+// nowhere is where an entity that joined was before: farther than any reach.
+var nowhere = game.Vec{X: math.Inf(1), Y: math.Inf(1)}
+
+// reset starts indexing entities.
+func (x *EntityIndex) reset() {
+	x.lastIDs = append(x.lastIDs[:0], x.ids...)
+	x.lastPos = append(x.lastPos[:0], x.pos...)
+	x.pos, x.ids = x.pos[:0], x.ids[:0]
+}
 
 // add indexes the next entity. Ids must come in increasing order.
 func (x *EntityIndex) add(id uint32, p game.Vec) {
@@ -73,34 +147,15 @@ func (x *EntityIndex) add(id uint32, p game.Vec) {
 	x.pos = append(x.pos, p)
 }
 
-// layouts numbers index layouts across every EntityIndex, so that a layout number is never
-// shared by two indexes.
-var layouts atomic.Uint64
+// layouts and builds number index layouts and builds across every EntityIndex, so that a
+// number is never shared by two indexes.
+var layouts, builds atomic.Uint64
 
-// done finishes an index after the adds: it sorts the entities by cell (a counting sort) and
-// notes whether the layout changed.
-func (x *EntityIndex) done() {
-	clear(x.start)
-	x.cellOf = x.cellOf[:len(x.ids)]
-	for i, p := range x.pos {
-		c := x.col(p.X) + x.row(p.Y)*x.cols
-		x.cellOf[i] = int32(c)
-		x.start[c+1]++
-	}
-	for c := 1; c < len(x.start); c++ {
-		x.start[c] += x.start[c-1]
-	}
-	x.byCell = x.byCell[:len(x.ids)]
-	for i, p := range x.pos {
-		c := x.cellOf[i]
-		// start[c] is used as the fill point of cell c, so that afterwards start[c] is where
-		// cell c+1 begins; shifting the starts back one cell below restores them.
-		x.byCell[x.start[c]] = cellEntry{x: p.X, y: p.Y, i: int32(i)}
-		x.start[c]++
-	}
-	copy(x.start[1:], x.start[:len(x.start)-1])
-	x.start[0] = 0
-
+// done finishes an index over a w x h arena with cells of the given size, after the adds: it
+// sorts the entities by cell, notes how far they moved and whether the layout changed.
+func (x *EntityIndex) done(w, h, cell float64) {
+	x.sort(w, h, cell, x.pos)
+	x.motion()
 	if x.layout != 0 && slices.Equal(x.ids, x.lastIDs) {
 		return
 	}
@@ -120,19 +175,79 @@ func (x *EntityIndex) done() {
 	}
 }
 
-func (x *EntityIndex) col(v float64) int { return min(max(int(v*x.perCell), 0), x.cols-1) }
-func (x *EntityIndex) row(v float64) int { return min(max(int(v*x.perCell), 0), x.rows-1) }
+// motion notes how far each entity moved since the last build, found by a merge of the
+// sorted ids, and which jumped or joined.
+func (x *EntityIndex) motion() {
+	x.prevGen, x.gen = x.gen, builds.Add(1)
+	x.jumped, x.jumpedFrom = x.jumped[:0], x.jumpedFrom[:0]
+	farthest, k := 0.0, 0
+	for j, id := range x.ids {
+		for k < len(x.lastIDs) && x.lastIDs[k] < id {
+			k++
+		}
+		from := nowhere
+		if k < len(x.lastIDs) && x.lastIDs[k] == id {
+			from = x.lastPos[k]
+			d := x.pos[j].Sub(from)
+			if d2 := d.X*d.X + d.Y*d.Y; d2 <= jumpLimit*jumpLimit {
+				farthest = max(farthest, d2)
+				continue
+			}
+		}
+		x.jumped, x.jumpedFrom = append(x.jumped, int32(j)), append(x.jumpedFrom, from)
+	}
+	x.drift += math.Sqrt(farthest)
+}
 
 // Interest is one client's area of interest and the set it currently sees. Owned by the
 // room goroutine; its methods allocate nothing once its slices have grown.
+//
+// Rather than query the index every tick, an Interest keeps candidates, the way molecular
+// dynamics keeps Verlet neighbour lists: it gathers every entity within its leave radius plus
+// a skin, and until the focus and the entities together may have moved as far as the skin,
+// nothing else can come within the leave radius. The index adds up how far its entities may
+// have moved (its drift), and lists those that jumped or joined, which are checked apart.
+//
+// Nor does it test every candidate every tick. A candidate can only become visible or cease
+// to be once the distance between it and the focus has changed by its slack, its distance to
+// the radius that would change its state; until the motion since its last test reaches that,
+// it is skipped. Most candidates are deep inside or well outside, so a tick tests a few, and
+// the visible set changes by the few that changed.
 type Interest struct {
 	Enter, Leave float64  // radii; Leave > Enter
 	visible      []uint32 // ids, sorted
 	index        []int32  // the index in the EntityIndex of each visible id, or -1
-	marks        []uint64 // a bit per EntityIndex entry, set if visible at the last Update
-	layout       uint64   // the EntityIndex layout marks refers to
-	spare        []uint64 // scratch: the previous marks, the next Update's
+
+	// The candidates, sorted by index in the EntityIndex (so by id): near holds index<<1 | 1
+	// if visible, due the motion (see motion) at which each must be tested again. center,
+	// reach and drift are the focus, the radius and the index's drift when they were gathered;
+	// path is how far the focus has gone since, last where it was at the last Update. gen and
+	// layout are the index's build and layout at the last Update (gen 0: none), self its self.
+	near        []int32
+	due         []float32
+	center      game.Vec
+	last        game.Vec
+	reach       float64
+	drift, path float64
+	gen, layout uint64
+	self        uint32
+	flipped     []int32  // scratch: the candidates (by place in near) whose state changed
+	marks       []uint64 // scratch for gathering
+
+	gathers int // how many times the candidates were gathered, for tests and benchmarks
 }
+
+const testNow = -1 // a due that any motion reaches
+
+// maxFlips is how many candidates may change state in one Update for the visible set to be
+// edited rather than rebuilt.
+const maxFlips = 8
+
+// interestSkin is how much farther than its leave radius an Interest gathers candidates.
+// A wider skin gathers more candidates, which cost little each while they are not due, and
+// gathers less often: with everyone running at 7.25 units a tick, a skin of 192 lasts about
+// thirteen ticks.
+const interestSkin = 192
 
 // NewInterest returns an Interest with the given enter radius.
 func NewInterest(radius float64) *Interest {
@@ -142,125 +257,262 @@ func NewInterest(radius float64) *Interest {
 // Visible returns the ids the client sees, sorted. Valid until the next Update.
 func (in *Interest) Visible() []uint32 { return in.visible }
 
+// Index returns, for each id of the last Update, its index in the EntityIndex, or -1.
+func (in *Interest) Index() []int32 { return in.index }
+
 // Update recomputes the visible set around focus from the entities in x, keeping self (0
 // for none) whatever its distance. Index then gives each visible entity's place in x.
 func (in *Interest) Update(x *EntityIndex, focus game.Vec, self uint32) []uint32 {
-	words := (len(x.ids) + 63) / 64
-	// Was an entity visible before? A bit test in the marks of the last Update, carried over to
-	// this layout if it changed since; a search of the visible ids if the last Update was
-	// longer ago than the layout before this one.
-	old := in.marks
-	var prev []uint64
-	bySearch, sameLayout := false, in.layout == x.layout
+	rebuild := in.gen == 0 || self != in.self
+	if !in.follow(x, focus) {
+		in.gather(x, focus)
+		rebuild = true
+	} else if in.layout != x.layout && !in.reindex(x) {
+		rebuild = true
+	}
+	in.gen, in.layout, in.self, in.last = x.gen, x.layout, self, focus
+	in.flipped = in.test(x.pos, focus, in.motion(x), in.flipped[:0])
 	switch {
-	case sameLayout:
-		prev = old
-	case in.layout == x.prevLayout && in.layout != 0:
-		prev = grownClear(old, words) // the old marks are carried by index, not needed as such
-		for _, i := range in.index {
-			if i >= 0 {
-				if j := x.remap[i]; j >= 0 {
-					prev[j>>6] |= 1 << (j & 63)
-				}
-			}
-		}
+	case rebuild || len(in.flipped) > maxFlips:
+		in.collect(x)
+	case len(in.flipped) > 0:
+		in.edit(x)
 	default:
-		bySearch = true
-		prev = old
+		return in.visible
 	}
-	marks := grownClear(in.spare, words)
-	in.marks, in.spare, in.layout = marks, prev, x.layout
+	in.keepSelf(x, self)
+	return in.visible
+}
 
-	// Mark what is visible now: walk the cells that the leave circle touches, a span of
-	// contiguous cells per row, trimmed to the circle's width in that row.
-	enter2, leave2 := in.Enter*in.Enter, in.Leave*in.Leave
-	if len(x.ids) > 0 {
-		r0, r1 := x.row(focus.Y-in.Leave), x.row(focus.Y+in.Leave)
-		for r := r0; r <= r1; r++ {
-			// The row's nearest y to the focus gives the circle's widest extent in it.
-			// The edge rows also hold whatever lies beyond the arena's edge.
-			top, bottom := float64(r)*x.cell, float64(r+1)*x.cell
-			if r == 0 {
-				top = math.Inf(-1)
-			}
-			if r == x.rows-1 {
-				bottom = math.Inf(1)
-			}
-			dy := max(top-focus.Y, focus.Y-bottom, 0)
-			if dy > in.Leave {
-				continue
-			}
-			half := math.Sqrt(max(leave2-dy*dy, 0))
-			span := x.byCell[x.start[r*x.cols+x.col(focus.X-half)]:x.start[r*x.cols+x.col(focus.X+half)+1]]
-			if bySearch {
-				markSearched(span, focus, enter2, leave2, marks, in.visible, x.ids)
-			} else {
-				markSpan(span, focus, enter2, leave2, marks, prev)
+// motion bounds how much the distance between the focus and any candidate (that did not jump)
+// may have changed since the candidates were gathered: the entities' drift plus the focus's
+// path.
+func (in *Interest) motion(x *EntityIndex) float64 { return x.drift - in.drift + in.path }
+
+// test tests the candidates that are due at motion m: which are visible from focus (inside the
+// enter radius, or inside the leave radius and visible before), and when each must be tested
+// again. It appends to flipped those whose state changed.
+func (in *Interest) test(pos []game.Vec, focus game.Vec, m float64, flipped []int32) []int32 {
+	now := float32(m)
+	due := in.due[:len(in.near)]
+	for k, d := range due {
+		if d <= now {
+			if in.retest(k, pos, focus, m) {
+				flipped = append(flipped, int32(k))
 			}
 		}
 	}
-	// Self, wherever it is.
-	selfIndexed := false
-	if self != 0 {
-		if k, ok := slices.BinarySearch(x.ids, self); ok {
-			selfIndexed = true
-			marks[k>>6] |= 1 << (k & 63)
-		}
+	return flipped
+}
+
+// retest tests candidate k, and reports whether it changed state.
+func (in *Interest) retest(k int, pos []game.Vec, focus game.Vec, m float64) bool {
+	c := in.near[k]
+	d := pos[c>>1].Sub(focus).Len()
+	was := c&1 != 0
+	vis := d <= in.Enter || d <= in.Leave && was
+	slack := d - in.Enter
+	if vis {
+		slack = in.Leave - d
 	}
-	if sameLayout && slices.Equal(marks, prev) {
-		return in.visible // the same entities at the same indices: most ticks, for players
+	// Rounded down a little, so that float32's rounding never tests it too late.
+	in.due[k] = float32(m + slack - 1e-3)
+	if vis == was {
+		return false
 	}
-	visible, index := collect(marks, x.ids, in.visible[:0], in.index[:0])
-	if self != 0 && !selfIndexed {
-		k, _ := slices.BinarySearch(visible, self)
-		visible, index = slices.Insert(visible, k, self), slices.Insert(index, k, -1)
+	in.near[k] ^= 1
+	return true
+}
+
+// collect rebuilds the visible ids and their indices from the candidates.
+func (in *Interest) collect(x *EntityIndex) {
+	index := slices.Grow(in.index[:0], len(in.near)+1)[:len(in.near)]
+	n := 0
+	for _, c := range in.near {
+		index[n] = c >> 1
+		n += int(c & 1)
+	}
+	index = index[:n]
+	visible := slices.Grow(in.visible[:0], n+1)[:n]
+	for k, i := range index {
+		visible[k] = x.ids[i]
 	}
 	in.visible, in.index = visible, index
-	return visible
 }
 
-// markSpan marks the entities of span that are visible from focus: inside the enter radius,
-// or inside the leave radius and visible before (in prev).
-func markSpan(span []cellEntry, focus game.Vec, enter2, leave2 float64, marks, prev []uint64) {
-	for _, e := range span {
-		ex, ey := e.x-focus.X, e.y-focus.Y
-		d2 := ex*ex + ey*ey
-		if d2 <= enter2 || d2 <= leave2 && prev[e.i>>6]&(1<<(e.i&63)) != 0 {
-			marks[e.i>>6] |= 1 << (e.i & 63)
+// edit applies the candidates that changed state to the visible ids and their indices.
+func (in *Interest) edit(x *EntityIndex) {
+	for _, k := range in.flipped {
+		c := in.near[k]
+		i := c >> 1
+		id := x.ids[i]
+		at, found := slices.BinarySearch(in.visible, id)
+		switch {
+		case c&1 != 0 && !found:
+			in.visible, in.index = slices.Insert(in.visible, at, id), slices.Insert(in.index, at, i)
+		case c&1 == 0 && found:
+			in.visible, in.index = slices.Delete(in.visible, at, at+1), slices.Delete(in.index, at, at+1)
 		}
 	}
 }
 
-// markSearched is markSpan for a client whose marks are too old: what was visible before is
-// searched for in its visible ids.
-func markSearched(span []cellEntry, focus game.Vec, enter2, leave2 float64, marks []uint64, visible, ids []uint32) {
-	for _, e := range span {
-		ex, ey := e.x-focus.X, e.y-focus.Y
-		d2 := ex*ex + ey*ey
-		if d2 <= enter2 || d2 <= leave2 && containsSorted(visible, ids[e.i]) {
-			marks[e.i>>6] |= 1 << (e.i & 63)
+// reindex carries the visible indices over to x's new layout, dropping the entities that
+// left. It reports false when they must be collected again instead.
+func (in *Interest) reindex(x *EntityIndex) bool {
+	n := 0
+	for k, i := range in.index {
+		if i < 0 {
+			return false // self, not indexed then: it may be now
+		}
+		if j := x.remap[i]; j >= 0 {
+			in.visible[n], in.index[n] = in.visible[k], j
+			n++
 		}
 	}
+	in.visible, in.index = in.visible[:n], in.index[:n]
+	return true
 }
 
-// collect appends the marked entities' ids and indices. The index holds entities in id
-// order, so reading the bits back in order gives the ids sorted, without sorting.
-func collect(marks []uint64, ids, visible []uint32, index []int32) ([]uint32, []int32) {
+// keepSelf adds self to the visible ids if it is not there: visible whatever its distance.
+func (in *Interest) keepSelf(x *EntityIndex, self uint32) {
+	if self == 0 {
+		return
+	}
+	k, found := slices.BinarySearch(in.visible, self)
+	if found {
+		return
+	}
+	i := int32(-1)
+	if j, ok := slices.BinarySearch(x.ids, self); ok {
+		i = int32(j)
+		if c, ok := in.candidate(i); ok {
+			// Visible, as self: tested every tick while it is visible only as self.
+			in.near[c], in.due[c] = i<<1|1, testNow
+		}
+	}
+	in.visible, in.index = slices.Insert(in.visible, k, self), slices.Insert(in.index, k, i)
+}
+
+// candidate returns the place in near of the entity at index i, and whether it is there.
+func (in *Interest) candidate(i int32) (int, bool) {
+	if n := len(in.near); n == 0 || in.near[n-1]>>1 < i {
+		return n, false // past the last: a new entity, mostly
+	}
+	k, _ := slices.BinarySearch(in.near, i<<1)
+	return k, k < len(in.near) && in.near[k]>>1 == i
+}
+
+// add makes the entity at index i of x a candidate at place k, due now. It was not a
+// candidate, so it was beyond the leave radius: it was visible only if it was self.
+func (in *Interest) add(x *EntityIndex, k int, i int32) {
+	c := i << 1
+	if x.ids[i] == in.self {
+		c |= 1
+	}
+	in.near, in.due = slices.Insert(in.near, k, c), slices.Insert(in.due, k, testNow)
+}
+
+// follow carries the candidates over to x's current build, with the focus at focus. It
+// reports false when they must be gathered again: the focus and the entities may have moved
+// farther than the skin since, the client missed a build of the index, or the radius changed.
+func (in *Interest) follow(x *EntityIndex, focus game.Vec) bool {
+	if in.gen == 0 || in.reach != in.Leave+interestSkin || in.gen != x.gen && in.gen != x.prevGen {
+		return false
+	}
+	// An entity that is not a candidate was beyond reach of the center when they were
+	// gathered, or when it jumped or joined, and has since moved at most the drift: it is
+	// still beyond the leave radius of the focus while the motion stays within the skin.
+	step := focus.Sub(in.last).Len()
+	if in.motion(x)+step >= interestSkin {
+		return false
+	}
+	in.path += step
+	if in.gen == x.gen {
+		return true // the same build again
+	}
+	if in.layout != x.layout {
+		if in.layout != x.prevLayout {
+			return false
+		}
+		// Entities joined or left: the candidates' indices follow, the gone ones dropped.
+		n := 0
+		for k, c := range in.near {
+			if j := x.remap[c>>1]; j >= 0 {
+				in.near[n], in.due[n] = j<<1|c&1, in.due[k]
+				n++
+			}
+		}
+		in.near, in.due = in.near[:n], in.due[:n]
+	}
+	// Entities that jumped or joined: a candidate is tested now; another becomes one if within
+	// reach. A candidate was within reach plus the skin before it jumped.
+	reach2, before2 := in.reach*in.reach, (in.reach+interestSkin)*(in.reach+interestSkin)
+	for k, j := range x.jumped {
+		to, from := x.pos[j].Sub(in.center), x.jumpedFrom[k].Sub(in.center)
+		if to.Dot(to) > reach2 && from.Dot(from) > before2 {
+			continue
+		}
+		if c, found := in.candidate(j); found {
+			in.due[c] = testNow
+		} else if to.Dot(to) <= reach2 {
+			in.add(x, c, j)
+		}
+	}
+	return true
+}
+
+// gather collects the candidates around focus: every entity within the leave radius plus the
+// skin, found by walking the cells that circle touches. Each is due for a test; whether it was visible
+// is found by id.
+func (in *Interest) gather(x *EntityIndex, focus game.Vec) {
+	in.gathers++
+	in.reach, in.center, in.drift, in.path = in.Leave+interestSkin, focus, x.drift, 0
+	marks := grownClear(in.marks, (len(x.ids)+63)/64)
+	in.marks = marks
+	reach, reach2 := in.reach, in.reach*in.reach
+	if len(x.ids) > 0 {
+		r0, r1 := x.rowsWithin(focus.Y, reach)
+		for r := r0; r <= r1; r++ {
+			markWithin(x.span(r, focus, reach, reach2), focus, reach2, marks)
+		}
+	}
+	// The marked entities in index order, each with whether it was visible: both lists are in
+	// id order.
 	n := 0
 	for _, w := range marks {
 		n += bits.OnesCount64(w)
 	}
-	visible, index = slices.Grow(visible, n)[:n], slices.Grow(index, n)[:n]
-	k := 0
+	near, vis := slices.Grow(in.near[:0], n), in.visible
 	for w, bitsLeft := range marks {
-		for bitsLeft != 0 && k < n {
+		for bitsLeft != 0 {
 			i := int32(w<<6 + bits.TrailingZeros64(bitsLeft))
 			bitsLeft &= bitsLeft - 1
-			visible[k], index[k] = ids[i], i
-			k++
+			id := x.ids[i]
+			for len(vis) > 0 && vis[0] < id {
+				vis = vis[1:]
+			}
+			c := i << 1
+			if len(vis) > 0 && vis[0] == id {
+				c |= 1
+			}
+			near = append(near, c)
 		}
 	}
-	return visible, index
+	in.near = near
+	in.due = slices.Grow(in.due[:0], n)[:n]
+	for k := range in.due {
+		in.due[k] = testNow
+	}
+}
+
+// markWithin marks the entities of span within distance sqrt(r2) of focus.
+func markWithin(span []cellEntry, focus game.Vec, r2 float64, marks []uint64) {
+	for _, e := range span {
+		ex, ey := e.x-focus.X, e.y-focus.Y
+		if ex*ex+ey*ey <= r2 {
+			marks[e.i>>6] |= 1 << (e.i & 63)
+		}
+	}
 }
 
 // grownClear returns s with n zeroed words, reusing its array when it is large enough.
@@ -273,17 +525,8 @@ func grownClear(s []uint64, n int) []uint64 {
 	return s
 }
 
-// Index returns, for each id of the last Update, its index in the EntityIndex, or -1.
-func (in *Interest) Index() []int32 { return in.index }
-
 // Reset forgets what the client saw: the next Update starts from nothing.
 func (in *Interest) Reset() {
 	in.visible, in.index = in.visible[:0], in.index[:0]
-	clear(in.marks)
-	in.layout = 0
-}
-
-func containsSorted(s []uint32, id uint32) bool {
-	_, ok := slices.BinarySearch(s, id)
-	return ok
+	in.gen = 0
 }

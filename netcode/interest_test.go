@@ -10,7 +10,7 @@ import (
 
 func index(ents map[uint32]game.Vec) *EntityIndex {
 	x := &EntityIndex{}
-	x.reset(10000, 10000, 400, len(ents))
+	x.reset()
 	ids := make([]uint32, 0, len(ents))
 	for id := range ents {
 		ids = append(ids, id)
@@ -19,7 +19,7 @@ func index(ents map[uint32]game.Vec) *EntityIndex {
 	for _, id := range ids {
 		x.add(id, ents[id])
 	}
-	x.done()
+	x.done(10000, 10000, 400)
 	return x
 }
 
@@ -51,6 +51,55 @@ func TestInterestVisibleSets(t *testing.T) {
 	}
 }
 
+// TestInterestSelf follows the client's own player through one index, build after build:
+// visible whatever its distance, indexed once it is in the world, and, when the client lets it
+// go between the radii, visible until beyond the leave radius, as any other would be.
+func TestInterestSelf(t *testing.T) {
+	type step struct {
+		name string
+		at   float64 // player 1's distance from the focus; 0: not in the world
+		self uint32
+		want []uint32
+	}
+	for _, steps := range [][]step{{
+		{"far, but self", 2000, 1, []uint32{1, 2}},
+		{"between the radii, self", 750, 1, []uint32{1, 2}},
+		{"let go: still within leave", 750, 0, []uint32{1, 2}},
+		{"beyond leave", 810, 0, []uint32{2}},
+		{"back between the radii", 750, 0, []uint32{2}},
+	}, {
+		{"beyond leave, self", 850, 1, []uint32{1, 2}},
+		{"walks in, self", 830, 1, []uint32{1, 2}},
+		{"within leave, self", 800, 1, []uint32{1, 2}},
+		{"let go: within leave", 790, 0, []uint32{1, 2}},
+	}, {
+		{"self not in the world", 0, 1, []uint32{1, 2}},
+		{"self joins, far", 3000, 1, []uint32{1, 2}},
+		{"self near", 3050, 1, []uint32{1, 2}},
+	}} {
+		var x EntityIndex
+		in := NewInterest(700) // leave radius 805
+		focus := game.Vec{X: 5000, Y: 5000}
+		for _, s := range steps {
+			x.reset()
+			if s.at != 0 {
+				x.add(1, game.Vec{X: 5000 + s.at, Y: 5000})
+			}
+			x.add(2, focus)
+			x.done(10000, 10000, 400)
+			got := in.Update(&x, focus, s.self)
+			if !slices.Equal(got, s.want) {
+				t.Fatalf("%s: visible %v, want %v", s.name, got, s.want)
+			}
+			for k, id := range got {
+				if i := in.Index()[k]; i >= 0 && x.ids[i] != id || i < 0 && slices.Contains(x.ids, id) {
+					t.Fatalf("%s: index of %d is %d", s.name, id, i)
+				}
+			}
+		}
+	}
+}
+
 func TestSpectatorInterest(t *testing.T) {
 	in := NewInterest(300)
 	x := index(map[uint32]game.Vec{1: {X: 100, Y: 100}, 2: {X: 1000, Y: 1000}, 3: {X: 1200, Y: 1000}})
@@ -72,79 +121,105 @@ func TestInterestDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// TestInterestMatchesBruteForce checks the grid query against the definition, over random
+// TestInterestMatchesBruteForce checks the query against the definition, over random
 // histories in one persistent index: entities move, join, leave and jump (a respawn), the
-// focus wanders beyond the arena's edges, and the client sometimes skips ticks, so that all
-// three ways of knowing what was visible before (same layout, carried over, searched) run.
+// focus wanders beyond the arena's edges, the client sometimes skips ticks and sometimes
+// loses its own player (self 0) or gets it back. A fast focus
+// gathers candidates nearly every tick; a slow one mostly carries them over from tick to
+// tick, through joins, leaves and jumps.
 func TestInterestMatchesBruteForce(t *testing.T) {
-	for seed := range uint64(8) {
-		rng := rand.New(rand.NewPCG(seed, 3))
-		const side = 3000
-		ents := map[uint32]game.Vec{}
-		nextID := uint32(1)
-		for range 300 {
-			ents[nextID] = game.Vec{X: rng.Float64() * side, Y: rng.Float64() * side}
-			nextID++
-		}
-		var x EntityIndex
-		in := NewInterest(300)
-		var want []uint32 // the reference visible set
-		focus := game.Vec{X: side / 2, Y: side / 2}
-		self := uint32(1)
-		for tick := range 400 {
-			for id, p := range ents {
-				p.X += rng.Float64()*40 - 20
-				p.Y += rng.Float64()*40 - 20
-				if rng.IntN(200) == 0 {
-					p = game.Vec{X: rng.Float64() * side, Y: rng.Float64() * side}
-				}
-				ents[id] = p
+	for _, c := range []struct {
+		name       string
+		focus, ent float64 // the largest step of the focus and of an entity, on each axis
+	}{{"fast", 60, 20}, {"slow", 3, 3}} {
+		t.Run(c.name, func(t *testing.T) {
+			updates, gathers := 0, 0
+			for seed := range uint64(8) {
+				u, g := interestAgainstBruteForce(t, seed, c.focus, c.ent)
+				updates, gathers = updates+u, gathers+g
 			}
-			if rng.IntN(4) == 0 { // the layout changes
-				for k := rng.IntN(3); k > 0; k-- {
-					ents[nextID] = game.Vec{X: rng.Float64() * side, Y: rng.Float64() * side}
-					nextID++
-				}
-				for id := range ents {
-					if id != self && rng.IntN(100) == 0 {
-						delete(ents, id)
-					}
-				}
+			t.Logf("%d updates, %d gathers", updates, gathers)
+			if c.name == "slow" && gathers*4 > updates {
+				t.Errorf("%d gathers in %d updates: the candidates are not carried over", gathers, updates)
 			}
-			focus = focus.Add(game.Vec{X: rng.Float64()*120 - 60, Y: rng.Float64()*120 - 60})
-			focus.X, focus.Y = min(max(focus.X, -400), side+400), min(max(focus.Y, -400), side+400)
+		})
+	}
+}
 
-			ids := make([]uint32, 0, len(ents))
+// interestAgainstBruteForce runs one random history and returns the updates and gathers.
+func interestAgainstBruteForce(t *testing.T, seed uint64, focusStep, entStep float64) (int, int) {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	const side = 3000
+	ents := map[uint32]game.Vec{}
+	nextID := uint32(1)
+	for range 300 {
+		ents[nextID] = game.Vec{X: rng.Float64() * side, Y: rng.Float64() * side}
+		nextID++
+	}
+	var x EntityIndex
+	in := NewInterest(300)
+	var want []uint32 // the reference visible set
+	focus := game.Vec{X: side / 2, Y: side / 2}
+	self := uint32(1)
+	updates := 0
+	for tick := range 400 {
+		for id, p := range ents {
+			p.X += (rng.Float64()*2 - 1) * entStep
+			p.Y += (rng.Float64()*2 - 1) * entStep
+			if rng.IntN(200) == 0 {
+				p = game.Vec{X: rng.Float64() * side, Y: rng.Float64() * side}
+			}
+			ents[id] = p
+		}
+		if rng.IntN(4) == 0 { // the layout changes
+			for k := rng.IntN(3); k > 0; k-- {
+				ents[nextID] = game.Vec{X: rng.Float64() * side, Y: rng.Float64() * side}
+				nextID++
+			}
 			for id := range ents {
-				ids = append(ids, id)
-			}
-			slices.Sort(ids)
-			x.reset(side, side, 200, len(ids))
-			for _, id := range ids {
-				x.add(id, ents[id])
-			}
-			x.done()
-			if rng.IntN(8) == 0 {
-				continue // the client skipped this tick
-			}
-			var next []uint32
-			for _, id := range ids {
-				d := ents[id].Sub(focus)
-				d2 := d.Dot(d)
-				if id == self || d2 <= in.Enter*in.Enter || d2 <= in.Leave*in.Leave && slices.Contains(want, id) {
-					next = append(next, id)
+				if id != 1 && rng.IntN(100) == 0 {
+					delete(ents, id)
 				}
 			}
-			want = next
-			got := in.Update(&x, focus, self)
-			if !slices.Equal(got, want) {
-				t.Fatalf("seed %d tick %d: visible %v, want %v", seed, tick, got, want)
+		}
+		if rng.IntN(50) == 0 { // the client's player is taken away, or given back
+			self = 1 - self
+		}
+		focus = focus.Add(game.Vec{X: (rng.Float64()*2 - 1) * focusStep, Y: (rng.Float64()*2 - 1) * focusStep})
+		focus.X, focus.Y = min(max(focus.X, -400), side+400), min(max(focus.Y, -400), side+400)
+
+		ids := make([]uint32, 0, len(ents))
+		for id := range ents {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		x.reset()
+		for _, id := range ids {
+			x.add(id, ents[id])
+		}
+		x.done(side, side, 200)
+		if rng.IntN(40) == 0 {
+			continue // the client skipped this tick
+		}
+		var next []uint32
+		for _, id := range ids {
+			d := ents[id].Sub(focus)
+			d2 := d.Dot(d)
+			if id == self || d2 <= in.Enter*in.Enter || d2 <= in.Leave*in.Leave && slices.Contains(want, id) {
+				next = append(next, id)
 			}
-			for k, id := range got {
-				if i := in.Index()[k]; i < 0 || x.ids[i] != id {
-					t.Fatalf("seed %d tick %d: index of %d is %d", seed, tick, id, i)
-				}
+		}
+		want = next
+		got := in.Update(&x, focus, self)
+		updates++
+		if !slices.Equal(got, want) {
+			t.Fatalf("seed %d tick %d: visible %v, want %v", seed, tick, got, want)
+		}
+		for k, id := range got {
+			if i := in.Index()[k]; i < 0 || x.ids[i] != id {
+				t.Fatalf("seed %d tick %d: index of %d is %d", seed, tick, id, i)
 			}
 		}
 	}
+	return updates, in.gathers
 }
