@@ -266,9 +266,12 @@ type ClientView struct {
 }
 
 // sentView is where a remembered snapshot's lists are in ClientView.ids: the visible player
-// ids, sorted, then the visible bullet ids, sorted.
+// ids, sorted, and the visible bullet ids, sorted. version is the players' Interest version
+// then: a snapshot sent with the same players as the one before it shares that one's list.
 type sentView struct {
-	off, players, bullets int32
+	players, nPlayers int32
+	bullets, nBullets int32
+	version           uint32
 }
 
 // SetRadius changes how far the client sees (a spectator chooses).
@@ -284,32 +287,37 @@ func NewClientView(radius float64) *ClientView {
 	return v
 }
 
-// find returns the lists of the snapshot sent at tick, and whether it is remembered.
-func (v *ClientView) find(tick uint32) (players, bullets []uint32, ok bool) {
+// find returns the lists of the snapshot sent at tick and its players' version, and whether
+// it is remembered.
+func (v *ClientView) find(tick uint32) (players, bullets []uint32, version uint32, ok bool) {
 	if tick == 0 {
-		return nil, nil, false
+		return nil, nil, 0, false
 	}
 	for i, t := range v.ticks {
 		if t == tick {
 			s := v.ring[i]
-			p := v.ids[s.off : s.off+s.players]
-			return p, v.ids[s.off+s.players : s.off+s.players+s.bullets], true
+			return v.ids[s.players : s.players+s.nPlayers], v.ids[s.bullets : s.bullets+s.nBullets], s.version, true
 		}
 	}
-	return nil, nil, false
+	return nil, nil, 0, false
 }
 
-// remember records the lists of the snapshot sent at tick, in place of the oldest.
-func (v *ClientView) remember(tick uint32, players, bullets []uint32) {
-	k := v.n % ringLen
+// remember records the lists of the snapshot sent at tick, in place of the oldest. players,
+// at the given version, is stored only if the snapshot before had other players.
+func (v *ClientView) remember(tick uint32, players []uint32, version uint32, bullets []uint32) {
+	k, prev := v.n%ringLen, (v.n+ringLen-1)%ringLen
 	v.ticks[k] = 0
-	need := len(players) + len(bullets)
-	if len(v.ids)+need > cap(v.ids) {
-		v.compact(need)
+	if need := len(players) + len(bullets); len(v.ids)+need > cap(v.ids) {
+		v.compact(need) // it may forget the snapshot before, if the client acknowledged a later one
 	}
-	v.ring[k] = sentView{off: int32(len(v.ids)), players: int32(len(players)), bullets: int32(len(bullets))}
-	v.ids = append(v.ids, players...)
+	s := v.ring[prev]
+	if v.n == 0 || v.ticks[prev] == 0 || s.version != version {
+		s.players, s.nPlayers = int32(len(v.ids)), int32(len(players))
+		v.ids = append(v.ids, players...)
+	}
+	s.bullets, s.nBullets, s.version = int32(len(v.ids)), int32(len(bullets)), version
 	v.ids = append(v.ids, bullets...)
+	v.ring[k] = s
 	v.ticks[k] = tick
 	v.n++
 }
@@ -327,7 +335,8 @@ func (v *ClientView) compact(need int) {
 			v.ticks[k] = 0
 			continue
 		}
-		from = min(from, int(v.ring[k].off)) // lists are packed oldest first
+		// Lists are packed oldest first; a snapshot's players may be an older one's.
+		from = min(from, int(v.ring[k].players), int(v.ring[k].bullets))
 	}
 	live := len(v.ids) - from
 	ids := v.ids[:live]
@@ -337,7 +346,8 @@ func (v *ClientView) compact(need int) {
 	copy(ids, v.ids[from:])
 	for k, t := range v.ticks {
 		if t != 0 {
-			v.ring[k].off -= int32(from)
+			v.ring[k].players -= int32(from)
+			v.ring[k].bullets -= int32(from)
 		}
 	}
 	v.ids = ids
@@ -368,7 +378,7 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	vb, vbi := e.flights.seen(&v.bullets, focus)
 
 	var baseTick uint32
-	basePlayers, baseBullets, ok := v.find(v.Ack)
+	basePlayers, baseBullets, baseVersion, ok := v.find(v.Ack)
 	baseStates := e.states(v.Ack)
 	if ok && baseStates != nil {
 		baseTick = v.Ack
@@ -386,7 +396,8 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	// list, which finds those that left the view on the way.
 	sum := newChecksum()
 	b, count, removed := sc.entries[:0], 0, sc.removed[:0]
-	b, count, removed, sum = e.playerEntries(sc, b, removed, sum, vp, vpi, basePlayers, baseStates, e.sharedFor(baseTick))
+	same := baseStates != nil && baseVersion == v.players.version // the baseline's players, no more, no fewer
+	b, count, removed, sum = e.playerEntries(sc, b, removed, sum, vp, vpi, basePlayers, same, baseStates, e.sharedFor(baseTick))
 	nPlayersGone := len(removed)
 	dst = appendArrayLen(dst, count)
 	dst = append(dst, b...)
@@ -413,20 +424,24 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	sc.removed = removed
 	dst = appendUint(dst, uint64(sum.fold()))
 
-	v.remember(cur.tick, vp, vb) // a baseline for later snapshots
+	v.remember(cur.tick, vp, v.players.version, vb) // a baseline for later snapshots
 	return dst
 }
 
 // playerEntries appends to b the entries of the visible players vp (vpi: their indices this
 // tick) against the baseline players basePlayers, whose states are baseStates, and copies
-// them from shared when it is not nil. It appends the baseline players no longer visible to
+// them from shared when it is not nil. same says the lists are the same (the Interest did not
+// change them since): then they are not compared. It appends the baseline players no longer visible to
 // removed, mixes the visible players into sum, and returns the msgpack values it appended.
 //
 // Runs of players the baseline had go through copyRun, a tight loop over shared's words; the
 // others (players entering the view, and those whose entries each client encodes on its own)
 // through writeEntry, one at a time.
-func (e *DeltaEncoder) playerEntries(sc *DeltaScratch, b []byte, removed []uint32, sum checksum, vp []uint32, vpi []int32, basePlayers []uint32, baseStates *tickStates, shared *sharedDeltas) ([]byte, int, []uint32, checksum) {
-	removed, entering := diffIDs(vp, basePlayers, removed, sc.entering[:0])
+func (e *DeltaEncoder) playerEntries(sc *DeltaScratch, b []byte, removed []uint32, sum checksum, vp []uint32, vpi []int32, basePlayers []uint32, same bool, baseStates *tickStates, shared *sharedDeltas) ([]byte, int, []uint32, checksum) {
+	entering := sc.entering[:0]
+	if !same {
+		removed, entering = diffIDs(vp, basePlayers, removed, entering)
+	}
 	sc.entering = entering
 	w := entryWriter{buf: b[:cap(b)], pos: len(b), sum: sum}
 	for k := 0; k < len(vp); k++ {

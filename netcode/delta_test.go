@@ -60,7 +60,7 @@ func (d *deltaWorld) step(churn bool) {
 // intended is the view the server meant the last AppendFor to show.
 func intended(e *DeltaEncoder, v *ClientView) ViewState {
 	out := ViewState{Tick: v.ticks[(v.n-1)%ringLen]}
-	players, bullets, _ := v.find(out.Tick)
+	players, bullets, _, _ := v.find(out.Tick)
 	for _, id := range players {
 		p, _ := e.cur.find(id, -1)
 		out.Players = append(out.Players, *p)
@@ -336,6 +336,7 @@ func TestViewRemembersWhatCanBeAcknowledged(t *testing.T) {
 	v := NewClientView(DefaultViewRadius)
 	sent := map[uint32][2][]uint32{}
 	acked := uint32(0) // the newest acknowledgement: a client never acknowledges an older one
+	version := uint32(0)
 	randomList := func() []uint32 {
 		l := make([]uint32, rng.IntN(40))
 		for i := range l {
@@ -352,26 +353,54 @@ func TestViewRemembersWhatCanBeAcknowledged(t *testing.T) {
 		case r < 72:
 			v.Ack = 0 // a resync: the client asks for a full snapshot, then acknowledges newer ones
 		}
+		// Often the players are those of the snapshot before (the same version), whose list
+		// the view then shares.
 		p, b := randomList(), randomList()
-		v.remember(tick, p, b)
+		if prev, ok := sent[tick-1]; ok && rng.IntN(2) == 0 {
+			p = prev[0]
+		} else {
+			version++
+		}
+		v.remember(tick, p, version, b)
 		sent[tick] = [2][]uint32{p, b}
 		oldest := max(1, int64(tick)-ringLen+1)
 		oldest = max(oldest, int64(acked))
 		live := 0
 		for k := oldest; k <= int64(tick); k++ {
-			gp, gb, ok := v.find(uint32(k))
+			gp, gb, _, ok := v.find(uint32(k))
 			if !ok || !slices.Equal(gp, sent[uint32(k)][0]) || !slices.Equal(gb, sent[uint32(k)][1]) {
 				t.Fatalf("tick %d, ack %d: snapshot %d: found %v, lists %v %v, want %v", tick, v.Ack, k, ok, gp, gb, sent[uint32(k)])
 			}
 			live += len(gp) + len(gb)
 		}
-		if _, _, ok := v.find(uint32(oldest - 1)); ok && oldest > 1 && tick-uint32(oldest-1) >= ringLen {
+		if _, _, _, ok := v.find(uint32(oldest - 1)); ok && oldest > 1 && tick-uint32(oldest-1) >= ringLen {
 			t.Fatalf("tick %d: snapshot %d is older than the ring and still found", tick, oldest-1)
 		}
 		// Room for the live lists and a few more ticks' (at most 80 ids a tick here), not the
 		// most it ever held.
 		if c := cap(v.ids); c > 2*(live+5*80) {
 			t.Fatalf("tick %d, ack %d: %d ids of room for %d live", tick, v.Ack, c, live)
+		}
+	}
+}
+
+// TestViewSurvivesAnAckFromTheFuture: a client may acknowledge a tick it was never sent (a
+// broken or hostile one). The view then forgets the snapshots before it, the list a later one
+// shares included, and goes on remembering.
+func TestViewSurvivesAnAckFromTheFuture(t *testing.T) {
+	v := NewClientView(DefaultViewRadius)
+	players := []uint32{1, 2, 3}
+	for tick := uint32(1); tick <= 300; tick++ {
+		switch tick % 7 {
+		case 0:
+			v.Ack = tick + 1000
+		case 3:
+			v.Ack = tick - 1
+		}
+		v.remember(tick, players, 1, []uint32{tick}) // the same players: shared when it can be
+		p, b, _, ok := v.find(tick)
+		if !ok || !slices.Equal(p, players) || !slices.Equal(b, []uint32{tick}) {
+			t.Fatalf("tick %d, ack %d: found %v, lists %v %v", tick, v.Ack, ok, p, b)
 		}
 	}
 }

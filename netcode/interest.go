@@ -217,6 +217,7 @@ type Interest struct {
 	Enter, Leave float64  // radii; Leave > Enter
 	visible      []uint32 // ids, sorted
 	index        []int32  // the index in the EntityIndex of each visible id, or -1
+	version      uint32   // changes whenever visible may have: equal versions, equal lists
 
 	// The candidates, sorted by index in the EntityIndex (so by id): near holds index<<1 | 1
 	// if visible, due the motion (see motion) at which each must be tested again. center,
@@ -338,10 +339,12 @@ func (in *Interest) collect(x *EntityIndex) {
 		visible[k] = x.ids[i]
 	}
 	in.visible, in.index = visible, index
+	in.version++
 }
 
 // edit applies the candidates that changed state to the visible ids and their indices.
 func (in *Interest) edit(x *EntityIndex) {
+	in.version++
 	for _, k := range in.flipped {
 		c := in.near[k]
 		i := c >> 1
@@ -369,6 +372,9 @@ func (in *Interest) reindex(x *EntityIndex) bool {
 			n++
 		}
 	}
+	if n < len(in.visible) {
+		in.version++
+	}
 	in.visible, in.index = in.visible[:n], in.index[:n]
 	return true
 }
@@ -391,6 +397,7 @@ func (in *Interest) keepSelf(x *EntityIndex, self uint32) {
 		}
 	}
 	in.visible, in.index = slices.Insert(in.visible, k, self), slices.Insert(in.index, k, i)
+	in.version++
 }
 
 // candidate returns the place in near of the entity at index i, and whether it is there.
@@ -529,4 +536,5 @@ func grownClear(s []uint64, n int) []uint64 {
 func (in *Interest) Reset() {
 	in.visible, in.index = in.visible[:0], in.index[:0]
 	in.gen = 0
+	in.version++
 }
