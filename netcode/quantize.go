@@ -19,13 +19,31 @@ const (
 // QuantizePos converts a world coordinate to quarter units.
 func QuantizePos(v float64) int32 { return int32(math.Round(v * PosScale)) }
 
-// QuantizeAim converts an angle in radians to 0-255.
+// QuantizeAim converts an angle in radians to 0-255: the nearest of 256 steps of the turn,
+// halves rounded up.
+//
+// It runs for every player every tick, so it avoids math.Mod and math.Round, which cost
+// about a hundred instructions between them, with the same result for every input.
+// math.Mod(x, 1) is x - math.Trunc(x): both are exact (the fraction of x is made of bits of
+// x), and agree but for the sign of a zero fraction, which the rounding does not see. And a
+// turn t in [0, 1] times 256 rounds, halves away from zero, to its integer part plus one if
+// what is left (exact too) is at least a half. A NaN, from an infinite or NaN a, takes the
+// old path, whose result depends on how the platform converts a NaN to an int.
 func QuantizeAim(a float64) uint8 {
-	t := math.Mod(a/(2*math.Pi), 1)
+	x := a / (2 * math.Pi)
+	t := x - math.Trunc(x)
 	if t < 0 {
 		t++
 	}
-	return uint8(int(math.Round(t*AimSteps)) % AimSteps)
+	s := t * AimSteps
+	if !(s >= 0) {
+		return uint8(int(math.Round(s)) % AimSteps) // NaN
+	}
+	n := int(s)
+	if s-float64(n) >= 0.5 {
+		n++
+	}
+	return uint8(n) // 256, a whole turn, is 0
 }
 
 // PlayerQ is a player as snapshots describe it: quantized, with the fields a delta compares.
