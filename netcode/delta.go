@@ -169,15 +169,15 @@ func (e *DeltaEncoder) Update(w *game.World) {
 // only its cost.
 func (e *DeltaEncoder) ShareBaselines(acks []uint32) {
 	var counts [ringLen]int // clients by baseline, as places in hist
+	// Most clients acknowledged the tick the client before them did: each run of equal acks
+	// looks its baseline up once, not each client (0, the place of tick 0, is none).
+	last, k := uint32(0), -1
 	for _, a := range acks {
-		if a == 0 || a == e.cur.tick {
-			continue
+		if a != last {
+			last, k = a, e.baseline(a)
 		}
-		for k := range e.hist {
-			if e.hist[k].tick == a {
-				counts[k]++
-				break
-			}
+		if k >= 0 {
+			counts[k]++
 		}
 	}
 	from := cmp.Or(e.shareFrom, defaultShareFrom)
@@ -186,6 +186,20 @@ func (e *DeltaEncoder) ShareBaselines(acks []uint32) {
 			e.share(&e.hist[k])
 		}
 	}
+}
+
+// baseline returns the place in hist of the states at tick a, a client's acknowledged tick,
+// or -1 when it is no baseline: 0 (none), this tick's own, or forgotten.
+func (e *DeltaEncoder) baseline(a uint32) int {
+	if a == 0 || a == e.cur.tick {
+		return -1
+	}
+	for k := range e.hist {
+		if e.hist[k].tick == a {
+			return k
+		}
+	}
+	return -1
 }
 
 // share encodes every current player's delta entry against the baseline states bs.
