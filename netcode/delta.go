@@ -203,27 +203,114 @@ func (e *DeltaEncoder) baseline(a uint32) int {
 }
 
 // share encodes every current player's delta entry against the baseline states bs.
+//
+// The players are usually the same as the baseline's, in the same places: then each is
+// compared with the one at its own index, and only a tick after players joined or left looks
+// each up by id.
 func (e *DeltaEncoder) share(bs *tickStates) {
 	sd := &e.shared[e.nShared]
 	e.nShared++
 	sd.base = bs.tick
-	sd.players = slices.Grow(sd.players[:0], len(e.cur.players))[:len(e.cur.players)]
-	for i := range e.cur.players {
-		p := &e.cur.players[i]
+	cur := e.cur
+	n := len(cur.players)
+	out := slices.Grow(sd.players[:0], n)[:n]
+	sd.players = out
+	players, sums := cur.players[:n], cur.sums[:n]
+	if slices.Equal(cur.ids, bs.ids) {
+		was := bs.players[:n]
+		for i := range out {
+			p := &players[i]
+			out[i] = sharedPlayer{entry: deltaWord(&was[i], p), id: p.ID, sum: sums[i]}
+		}
+		return
+	}
+	for i := range out {
+		p := &players[i]
 		entry := ownWord
 		if was, _ := bs.find(p.ID, int32(i)); was != nil {
 			entry = deltaWord(was, p)
 		}
-		sd.players[i] = sharedPlayer{entry: entry, id: p.ID, sum: e.cur.sums[i]}
+		out[i] = sharedPlayer{entry: entry, id: p.ID, sum: sums[i]}
 	}
 }
 
 // deltaWord returns the word of player p's delta entry against its baseline state was.
+//
+// It compares the fields and packs the entry's bytes into the word as it goes, as diff and
+// appendFields would find and write them. An entry it cannot pack, longer than a word or with
+// a field longer than two bytes (a respawn's jump, say), it leaves to deltaWordAppended.
 func deltaWord(was, p *PlayerQ) entryWord {
-	mask := diff(was, p)
-	if mask == 0 {
-		return 0
+	var mask uint8
+	wb := wordBuilder{n: 1, values: 2} // the mask is byte 0, added at the end
+	if p.X != was.X {
+		mask |= fieldX
+		wb.int(int64(p.X) - int64(was.X))
 	}
+	if p.Y != was.Y {
+		mask |= fieldY
+		wb.int(int64(p.Y) - int64(was.Y))
+	}
+	if p.Aim != was.Aim {
+		mask |= fieldAim
+		wb.int(int64(p.Aim))
+	}
+	if p.Flags != was.Flags {
+		mask |= fieldFlags
+		wb.int(int64(p.Flags))
+	}
+	if p.Health != was.Health {
+		mask |= fieldHealth
+		wb.int(int64(p.Health))
+	}
+	if p.Kills != was.Kills {
+		mask |= fieldKills
+		wb.int(int64(p.Kills))
+	}
+	if p.Deaths != was.Deaths {
+		mask |= fieldDeaths
+		wb.int(int64(p.Deaths))
+	}
+	switch {
+	case mask == 0:
+		return 0
+	case wb.n > maxWordEntry:
+		return deltaWordAppended(mask, was, p)
+	}
+	return entryWord(wb.w|uint64(mask)) | entryWord(wb.n)<<56 | entryWord(wb.values)<<59
+}
+
+// wordBuilder is an entry's fields being packed into a word after its mask byte: their bytes
+// so far in w, first byte lowest, the entry's length so far n, and the msgpack values it
+// makes with its id gap.
+type wordBuilder struct {
+	w      uint64
+	n      uint
+	values int
+}
+
+// int packs integer v as appendInt (and appendUint, for v >= 0) encodes it, if that takes at
+// most two bytes: a fixint (-32 to 127), or a uint 8 (128 to 255) or int 8 (-128 to -33).
+// A longer one counts as eight bytes, more than a word holds, and is left out. Once the
+// entry is longer than a word, w's bytes no longer matter: the shift wraps.
+func (wb *wordBuilder) int(v int64) {
+	enc, size := uint64(uint8(v)), uint(1)
+	switch {
+	case uint64(v+32) <= 32+0x7f: // a fixint, -32 to 127
+	case uint64(v-0x80) <= 0xff-0x80: // a uint 8, 128 to 255
+		enc, size = 0xcc|enc<<8, 2
+	case uint64(v+0x80) < 0x80-32: // an int 8, -128 to -33
+		enc, size = 0xd0|enc<<8, 2
+	default:
+		size = 8
+	}
+	wb.w |= enc << (8 * wb.n & 63)
+	wb.n += size
+	wb.values++
+}
+
+// deltaWordAppended is deltaWord for any entry: it encodes it with appendFields and reads the
+// word back.
+func deltaWordAppended(mask uint8, was, p *PlayerQ) entryWord {
 	var buf [40]byte // room for the longest entry: 1 + 9 + 9 (positions) + 2 + 2 + 5 + 5 + 5
 	b, n := appendFields(append(buf[:0], mask&0x7f), mask, was, p)
 	if len(b) > maxWordEntry {

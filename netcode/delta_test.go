@@ -281,6 +281,54 @@ func TestDeltaWordHoldsTheEntry(t *testing.T) {
 	}
 }
 
+// TestDeltaWordPacksAsAppended: deltaWord, which packs the entry's bytes into the word itself,
+// gives the word of the entry appendFields writes (deltaWordAppended), for changes of every
+// field around every boundary of the encodings.
+func TestDeltaWordPacksAsAppended(t *testing.T) {
+	var near []int64 // values around the encodings' boundaries
+	for _, b := range []int64{0, 31, 32, 33, 127, 128, 255, 256, 1 << 15, 1 << 16, 1 << 31, 1 << 32} {
+		for d := int64(-2); d <= 2; d++ {
+			near = append(near, b+d, -b+d)
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	pick := func() int64 { return near[rng.IntN(len(near))] }
+	for range 200_000 {
+		was := PlayerQ{ID: 9, X: int32(pick()), Y: int32(pick()), Aim: uint8(pick()), Flags: PlayerFlags(pick()),
+			Health: uint32(pick()), Kills: uint32(pick()), Deaths: uint32(pick())}
+		p := was
+		// Each field changes now and then, by a value around a boundary (positions) or to one.
+		if rng.IntN(2) == 0 {
+			p.X = int32(int64(was.X) + pick())
+		}
+		if rng.IntN(2) == 0 {
+			p.Y = int32(int64(was.Y) + pick())
+		}
+		if rng.IntN(2) == 0 {
+			p.Aim = uint8(pick())
+		}
+		if rng.IntN(4) == 0 {
+			p.Flags = PlayerFlags(pick())
+		}
+		if rng.IntN(4) == 0 {
+			p.Health = uint32(pick())
+		}
+		if rng.IntN(4) == 0 {
+			p.Kills = uint32(pick())
+		}
+		if rng.IntN(4) == 0 {
+			p.Deaths = uint32(pick())
+		}
+		mask := diff(&was, &p)
+		if mask == 0 {
+			continue
+		}
+		if got, want := deltaWord(&was, &p), deltaWordAppended(mask, &was, &p); got != want {
+			t.Fatalf("%+v against %+v: word %#x, want %#x", p, was, got, want)
+		}
+	}
+}
+
 // TestPutGapIsAppendUint: copyRun writes an id gap as appendUint would.
 func TestPutGapIsAppendUint(t *testing.T) {
 	for _, g := range []uint32{0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, math.MaxUint32} {
