@@ -134,11 +134,11 @@ const jumpLimit = 64
 // nowhere is where an entity that joined was before: farther than any reach.
 var nowhere = game.Vec{X: math.Inf(1), Y: math.Inf(1)}
 
-// reset starts indexing entities.
+// reset starts indexing entities. The last build's lists become the previous ones, and
+// theirs are reused.
 func (x *EntityIndex) reset() {
-	x.lastIDs = append(x.lastIDs[:0], x.ids...)
-	x.lastPos = append(x.lastPos[:0], x.pos...)
-	x.pos, x.ids = x.pos[:0], x.ids[:0]
+	x.lastIDs, x.ids = x.ids, x.lastIDs[:0]
+	x.lastPos, x.pos = x.pos, x.lastPos[:0]
 }
 
 // add indexes the next entity. Ids must come in increasing order.
@@ -155,8 +155,7 @@ var layouts, builds atomic.Uint64
 // sorts the entities by cell, notes how far they moved and whether the layout changed.
 func (x *EntityIndex) done(w, h, cell float64) {
 	x.sort(w, h, cell, x.pos)
-	x.motion()
-	if x.layout != 0 && slices.Equal(x.ids, x.lastIDs) {
+	if x.motion() && x.layout != 0 {
 		return
 	}
 	// A new layout: map the previous one's indices onto it, by a merge of the sorted ids.
@@ -175,20 +174,41 @@ func (x *EntityIndex) done(w, h, cell float64) {
 	}
 }
 
-// motion notes how far each entity moved since the last build, found by a merge of the
-// sorted ids, and which jumped or joined.
-func (x *EntityIndex) motion() {
+// motion notes how far each entity moved since the last build, and which jumped or joined,
+// and reports whether the ids are the last build's (the layout is the same).
+//
+// An entity's previous position is found by a merge of the sorted ids. But the ids are
+// usually the same, at the same indices: a first loop compares each id with the one at its
+// own index and goes on to the merge, from where it stopped, only at the first that differs.
+func (x *EntityIndex) motion() (same bool) {
 	x.prevGen, x.gen = x.gen, builds.Add(1)
 	x.jumped, x.jumpedFrom = x.jumped[:0], x.jumpedFrom[:0]
-	farthest, k := 0.0, 0
-	for j, id := range x.ids {
-		for k < len(x.lastIDs) && x.lastIDs[k] < id {
+	ids, pos := x.ids, x.pos[:len(x.ids)]
+	lastIDs, lastPos := x.lastIDs, x.lastPos[:len(x.lastIDs)]
+	farthest := 0.0 // squared: farthest's square root is the drift
+	n := min(len(ids), len(lastIDs))
+	j := 0
+	for ; j < n && ids[j] == lastIDs[j]; j++ {
+		d := pos[j].Sub(lastPos[j])
+		// d2 is not NaN, nor -0, when it passes: > is max.
+		if d2 := d.X*d.X + d.Y*d.Y; d2 <= jumpLimit*jumpLimit {
+			if d2 > farthest {
+				farthest = d2
+			}
+		} else {
+			x.jumped, x.jumpedFrom = append(x.jumped, int32(j)), append(x.jumpedFrom, lastPos[j])
+		}
+	}
+	same = j == len(ids) && j == len(lastIDs)
+	for k := j; j < len(ids); j++ { // the ids before j are the same: those before k are below ids[j]
+		id := ids[j]
+		for k < len(lastIDs) && lastIDs[k] < id {
 			k++
 		}
 		from := nowhere
-		if k < len(x.lastIDs) && x.lastIDs[k] == id {
-			from = x.lastPos[k]
-			d := x.pos[j].Sub(from)
+		if k < len(lastIDs) && lastIDs[k] == id {
+			from = lastPos[k]
+			d := pos[j].Sub(from)
 			if d2 := d.X*d.X + d.Y*d.Y; d2 <= jumpLimit*jumpLimit {
 				farthest = max(farthest, d2)
 				continue
@@ -197,6 +217,7 @@ func (x *EntityIndex) motion() {
 		x.jumped, x.jumpedFrom = append(x.jumped, int32(j)), append(x.jumpedFrom, from)
 	}
 	x.drift += math.Sqrt(farthest)
+	return same
 }
 
 // Interest is one client's area of interest and the set it currently sees. Owned by the

@@ -1,6 +1,8 @@
 package netcode
 
 import (
+	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -222,4 +224,109 @@ func interestAgainstBruteForce(t *testing.T, seed uint64, focusStep, entStep flo
 		}
 	}
 	return updates, in.gathers
+}
+
+// TestEntityIndexNotesMotionAndLayout checks what an index notes of each build against the
+// definitions, over random builds: the layout changes exactly when the ids do, remap takes
+// each previous index to the same id's new one, jumped lists (with where each was) the
+// entities that joined or moved farther than jumpLimit, and the drift adds up the farthest
+// move of the others. Entities join and leave at the start, the middle and the end of the
+// ids, alone and together, so that the ids differ from the previous build's from anywhere.
+func TestEntityIndexNotesMotionAndLayout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var x EntityIndex
+	ents := map[uint32]game.Vec{}
+	for id := uint32(1000); id < 1050; id++ {
+		ents[id] = game.Vec{X: rng.Float64() * 2000, Y: rng.Float64() * 2000}
+	}
+	nextID := uint32(1050)
+	var lastIDs []uint32
+	last := map[uint32]game.Vec{}
+	drift := 0.0
+	for build := range 3000 {
+		ids := slices.Sorted(maps.Keys(ents))
+		switch rng.IntN(8) { // the layout changes, or not
+		case 0:
+			delete(ents, ids[len(ids)-1]) // the last leaves
+		case 1:
+			delete(ents, ids[0]) // the first leaves
+		case 2:
+			delete(ents, ids[rng.IntN(len(ids))])
+		case 3:
+			ents[nextID] = game.Vec{X: rng.Float64() * 2000, Y: rng.Float64() * 2000}
+			nextID++
+		case 4:
+			ents[ids[0]-1] = game.Vec{X: rng.Float64() * 2000, Y: rng.Float64() * 2000} // one joins first
+			delete(ents, ids[len(ids)-1])
+		}
+		if len(ents) < 5 {
+			ents[nextID] = game.Vec{}
+			nextID++
+		}
+		for id, p := range ents {
+			switch rng.IntN(50) {
+			case 0: // a respawn
+				p = game.Vec{X: rng.Float64() * 2000, Y: rng.Float64() * 2000}
+			case 1: // about the jump limit
+				p.X += jumpLimit + float64(rng.IntN(3)-1)
+			default:
+				p.X += (rng.Float64()*2 - 1) * 8
+				p.Y += (rng.Float64()*2 - 1) * 8
+			}
+			ents[id] = p
+		}
+
+		layout := x.layout
+		ids = slices.Sorted(maps.Keys(ents))
+		x.reset()
+		for _, id := range ids {
+			x.add(id, ents[id])
+		}
+		x.done(2000, 2000, 400)
+
+		if !slices.Equal(x.ids, ids) {
+			t.Fatalf("build %d: ids %v, want %v", build, x.ids, ids)
+		}
+		if same := slices.Equal(ids, lastIDs); build > 0 && same != (x.layout == layout) {
+			t.Fatalf("build %d: ids the same: %v, layout %d after %d", build, same, x.layout, layout)
+		}
+		if x.layout != layout {
+			if x.prevLayout != layout || len(x.remap) != len(lastIDs) {
+				t.Fatalf("build %d: layout %d, previous %d, want %d; %d remapped of %d", build, x.layout, x.prevLayout, layout, len(x.remap), len(lastIDs))
+			}
+			for k, id := range lastIDs {
+				j, found := slices.BinarySearch(ids, id)
+				if !found {
+					j = -1
+				}
+				if x.remap[k] != int32(j) {
+					t.Fatalf("build %d: id %d remapped to %d, want %d", build, id, x.remap[k], j)
+				}
+			}
+		}
+		var jumped []int32
+		var jumpedFrom []game.Vec
+		farthest := 0.0
+		for j, id := range ids {
+			from, ok := last[id]
+			if !ok {
+				jumped, jumpedFrom = append(jumped, int32(j)), append(jumpedFrom, nowhere)
+				continue
+			}
+			d := ents[id].Sub(from)
+			if d2 := d.Dot(d); d2 > jumpLimit*jumpLimit {
+				jumped, jumpedFrom = append(jumped, int32(j)), append(jumpedFrom, from)
+			} else {
+				farthest = max(farthest, d2)
+			}
+		}
+		drift += math.Sqrt(farthest)
+		if !slices.Equal(x.jumped, jumped) || !slices.Equal(x.jumpedFrom, jumpedFrom) {
+			t.Fatalf("build %d: jumped %v from %v, want %v from %v", build, x.jumped, x.jumpedFrom, jumped, jumpedFrom)
+		}
+		if x.drift != drift {
+			t.Fatalf("build %d: drift %v, want %v", build, x.drift, drift)
+		}
+		lastIDs, last = ids, maps.Clone(ents)
+	}
 }
