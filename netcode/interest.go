@@ -43,32 +43,36 @@ type cellEntry struct {
 }
 
 // sort sorts points pos (numbered by their place in pos) over a w x h arena into cells of the
-// given size, by a counting sort.
+// given size, by a counting sort. (Its loops work on locals, which the compiler keeps in
+// registers, rather than on g's fields, which it reloads after every store.)
 func (g *cellGrid) sort(w, h, cell float64, pos []game.Vec) {
 	if g.cell != cell || g.cols != gridSpan(w, cell) || g.rows != gridSpan(h, cell) {
 		g.cell, g.perCell, g.cols, g.rows = cell, 1/cell, gridSpan(w, cell), gridSpan(h, cell)
 		g.start = make([]int32, g.cols*g.rows+1)
 	}
-	clear(g.start)
-	g.cellOf = slices.Grow(g.cellOf[:0], len(pos))[:len(pos)]
+	start := g.start
+	clear(start)
+	cellOf := slices.Grow(g.cellOf[:0], len(pos))[:len(pos)]
+	g.cellOf = cellOf
 	for i, p := range pos {
 		c := g.col(p.X) + g.row(p.Y)*g.cols
-		g.cellOf[i] = int32(c)
-		g.start[c+1]++
+		cellOf[i] = int32(c)
+		start[c+1]++
 	}
-	for c := 1; c < len(g.start); c++ {
-		g.start[c] += g.start[c-1]
+	for c := 1; c < len(start); c++ {
+		start[c] += start[c-1]
 	}
-	g.byCell = slices.Grow(g.byCell[:0], len(pos))[:len(pos)]
-	for i, p := range pos {
-		c := g.cellOf[i]
+	byCell := slices.Grow(g.byCell[:0], len(pos))[:len(pos)]
+	g.byCell = byCell
+	for i, c := range cellOf {
 		// start[c] is used as the fill point of cell c, so that afterwards start[c] is where
 		// cell c+1 begins; shifting the starts back one cell below restores them.
-		g.byCell[g.start[c]] = cellEntry{x: p.X, y: p.Y, i: int32(i)}
-		g.start[c]++
+		p := pos[i]
+		byCell[start[c]] = cellEntry{x: p.X, y: p.Y, i: int32(i)}
+		start[c]++
 	}
-	copy(g.start[1:], g.start[:len(g.start)-1])
-	g.start[0] = 0
+	copy(start[1:], start[:len(start)-1])
+	start[0] = 0
 }
 
 func gridSpan(length, cell float64) int { return max(1, int(math.Ceil(length/cell))) }
