@@ -69,15 +69,22 @@ type BulletQ struct {
 }
 
 func quantizePlayer(p *game.Player) PlayerQ {
+	var q PlayerQ
+	q.quantize(p)
+	return q
+}
+
+// quantize sets q to player p quantized. It writes q's fields in place, for the encoder's
+// array of every player: returned, a PlayerQ is too large for registers, and goes through
+// memory twice.
+func (q *PlayerQ) quantize(p *game.Player) {
 	var flags PlayerFlags
 	if p.Alive {
 		flags |= FlagAlive
 	}
-	return PlayerQ{
-		ID: uint32(p.ID), X: QuantizePos(p.Pos.X), Y: QuantizePos(p.Pos.Y), Aim: QuantizeAim(p.Aim),
-		Flags: flags, Health: uint32(max(p.Health, 0)), Kills: uint32(p.Kills), Deaths: uint32(p.Deaths),
-		Hue: p.Hue, Name: p.Name,
-	}
+	q.ID, q.X, q.Y, q.Aim = uint32(p.ID), QuantizePos(p.Pos.X), QuantizePos(p.Pos.Y), QuantizeAim(p.Aim)
+	q.Flags, q.Health, q.Kills, q.Deaths = flags, uint32(max(p.Health, 0)), uint32(p.Kills), uint32(p.Deaths)
+	q.Hue, q.Name = p.Hue, p.Name
 }
 
 func quantizeBullet(b *game.Bullet, tick uint32) BulletQ {
