@@ -181,15 +181,16 @@ func resized[T any](s []T, n int) []T { return slices.Grow(s[:0], n)[:n] }
 func (e *DeltaEncoder) ShareBaselines(acks []uint32) {
 	var counts [ringLen]int // clients by baseline, as places in hist
 	// Most clients acknowledged the tick the client before them did: each run of equal acks
-	// looks its baseline up once, not each client (0, the place of tick 0, is none).
-	last, k := uint32(0), -1
-	for _, a := range acks {
-		if a != last {
-			last, k = a, e.baseline(a)
+	// is counted at once, its baseline looked up once.
+	for i := 0; i < len(acks); {
+		a, j := acks[i], i+1
+		for j < len(acks) && acks[j] == a {
+			j++
 		}
-		if k >= 0 {
-			counts[k]++
+		if k := e.baseline(a); k >= 0 {
+			counts[k] += j - i
 		}
+		i = j
 	}
 	from := cmp.Or(e.shareFrom, defaultShareFrom)
 	for k, n := range counts {

@@ -231,6 +231,44 @@ func testSharedBaselinesChangeNothing(t *testing.T, spread func(uint32) uint32) 
 	}
 }
 
+// TestShareBaselinesCounts: a baseline is shared when at least shareFrom clients
+// acknowledged it, however their acks are ordered, and no other tick is: not 0 (no ack), not
+// the current tick, not one forgotten.
+func TestShareBaselinesCounts(t *testing.T) {
+	d := newDeltaWorld(t, 20, 1)
+	enc := NewDeltaEncoder()
+	enc.shareFrom = 3
+	var ticks []uint32
+	for range 5 {
+		d.step(false)
+		enc.Update(d.w)
+		ticks = append(ticks, enc.Tick())
+	}
+	t1, t2, t3, cur := ticks[1], ticks[2], ticks[3], ticks[4]
+	for _, c := range []struct {
+		acks []uint32
+		want []uint32 // shared baselines
+	}{
+		{[]uint32{t1, t1, t1}, []uint32{t1}},
+		{[]uint32{t1, t2, t1, t2, t1, t2}, []uint32{t1, t2}},
+		{[]uint32{t1, t1, t2, t2, t3, t3, t3}, []uint32{t3}},
+		{[]uint32{t2, t1, t1, t2, t3, t2}, []uint32{t2}},
+		{[]uint32{0, 0, 0, cur, cur, cur, 999, 999, 999}, nil},
+		{nil, nil},
+	} {
+		enc.Update(d.w) // forgets the shared baselines
+		enc.ShareBaselines(c.acks)
+		var got []uint32
+		for k := range enc.nShared {
+			got = append(got, enc.shared[k].base)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("acks %v: shared %v, want %v", c.acks, got, c.want)
+		}
+	}
+}
+
 // TestDeltaWordHoldsTheEntry: a shared entry word holds the entry a client would encode on
 // its own, when it fits.
 func TestDeltaWordHoldsTheEntry(t *testing.T) {
