@@ -78,11 +78,12 @@ func quantizePlayer(p *game.Player) PlayerQ {
 // array of every player: returned, a PlayerQ is too large for registers, and goes through
 // memory twice.
 func (q *PlayerQ) quantize(p *game.Player) {
+	q.Aim = QuantizeAim(p.Aim) // first: little is kept across the call
 	var flags PlayerFlags
 	if p.Alive {
 		flags |= FlagAlive
 	}
-	q.ID, q.X, q.Y, q.Aim = uint32(p.ID), QuantizePos(p.Pos.X), QuantizePos(p.Pos.Y), QuantizeAim(p.Aim)
+	q.ID, q.X, q.Y = uint32(p.ID), QuantizePos(p.Pos.X), QuantizePos(p.Pos.Y)
 	q.Flags, q.Health, q.Kills, q.Deaths = flags, uint32(max(p.Health, 0)), uint32(p.Kills), uint32(p.Deaths)
 	q.Hue, q.Name = p.Hue, p.Name
 }
