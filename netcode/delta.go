@@ -217,8 +217,8 @@ func (e *DeltaEncoder) baseline(a uint32) int {
 // share encodes every current player's delta entry against the baseline states bs.
 //
 // The players are usually the same as the baseline's, in the same places: then each is
-// compared with the one at its own index, and only a tick after players joined or left looks
-// each up by id.
+// compared with the one at its own index, all in one call of packEntries, and only a tick
+// after players joined or left looks each up by id.
 func (e *DeltaEncoder) share(bs *tickStates) {
 	sd := &e.shared[e.nShared]
 	e.nShared++
@@ -229,66 +229,71 @@ func (e *DeltaEncoder) share(bs *tickStates) {
 	sd.players = out
 	players, sums := cur.players[:n], cur.sums[:n]
 	if slices.Equal(cur.ids, bs.ids) {
-		was := bs.players[:n]
-		for i := range out {
-			p := &players[i]
-			out[i] = sharedPlayer{entry: deltaWord(&was[i], p), id: p.ID, sum: sums[i]}
-		}
+		packEntries(out, bs.players[:n], players, sums)
 		return
 	}
 	for i := range out {
-		p := &players[i]
-		entry := ownWord
-		if was, _ := bs.find(p.ID, int32(i)); was != nil {
-			entry = deltaWord(was, p)
+		j, ok := slices.BinarySearch(bs.ids, players[i].ID)
+		if !ok {
+			out[i] = sharedPlayer{entry: ownWord, id: players[i].ID, sum: sums[i]}
+			continue
 		}
-		out[i] = sharedPlayer{entry: entry, id: p.ID, sum: sums[i]}
+		packEntries(out[i:i+1], bs.players[j:j+1], players[i:i+1], sums[i:i+1])
 	}
 }
 
-// deltaWord returns the word of player p's delta entry against its baseline state was.
+// packEntries sets out[i] to player players[i]'s shared entry against its baseline state
+// was[i], with its checksum term sums[i], for every i.
 //
 // It compares the fields and packs the entry's bytes into the word as it goes, as diff and
 // appendFields would find and write them. An entry it cannot pack, longer than a word or with
-// a field longer than two bytes (a respawn's jump, say), it leaves to deltaWordAppended.
-func deltaWord(was, p *PlayerQ) entryWord {
-	var mask uint8
-	wb := wordBuilder{n: 1, values: 2} // the mask is byte 0, added at the end
-	if p.X != was.X {
-		mask |= fieldX
-		wb.int(int64(p.X) - int64(was.X))
+// a field longer than two bytes (a respawn's jump, say), it leaves to deltaWordAppended. The
+// loop does it all itself, calling nothing for most players: a call for each would cost
+// as much again in saving and reloading the loop's state.
+func packEntries(out []sharedPlayer, was, players []PlayerQ, sums []uint32) {
+	was, players, sums = was[:len(out)], players[:len(out)], sums[:len(out)]
+	for i := range out {
+		base, p := &was[i], &players[i]
+		var mask uint8
+		wb := wordBuilder{n: 1, values: 2} // the mask is byte 0, added at the end
+		if p.X != base.X {
+			mask |= fieldX
+			wb.int(int64(p.X) - int64(base.X))
+		}
+		if p.Y != base.Y {
+			mask |= fieldY
+			wb.int(int64(p.Y) - int64(base.Y))
+		}
+		if p.Aim != base.Aim {
+			mask |= fieldAim
+			wb.int(int64(p.Aim))
+		}
+		if p.Flags != base.Flags {
+			mask |= fieldFlags
+			wb.int(int64(p.Flags))
+		}
+		if p.Health != base.Health {
+			mask |= fieldHealth
+			wb.int(int64(p.Health))
+		}
+		if p.Kills != base.Kills {
+			mask |= fieldKills
+			wb.int(int64(p.Kills))
+		}
+		if p.Deaths != base.Deaths {
+			mask |= fieldDeaths
+			wb.int(int64(p.Deaths))
+		}
+		var entry entryWord // 0 for an unchanged player
+		switch {
+		case mask == 0:
+		case wb.n > maxWordEntry:
+			entry = deltaWordAppended(mask, base, p)
+		default:
+			entry = entryWord(wb.w|uint64(mask)) | entryWord(wb.n)<<56 | entryWord(wb.values)<<59
+		}
+		out[i] = sharedPlayer{entry: entry, id: p.ID, sum: sums[i]}
 	}
-	if p.Y != was.Y {
-		mask |= fieldY
-		wb.int(int64(p.Y) - int64(was.Y))
-	}
-	if p.Aim != was.Aim {
-		mask |= fieldAim
-		wb.int(int64(p.Aim))
-	}
-	if p.Flags != was.Flags {
-		mask |= fieldFlags
-		wb.int(int64(p.Flags))
-	}
-	if p.Health != was.Health {
-		mask |= fieldHealth
-		wb.int(int64(p.Health))
-	}
-	if p.Kills != was.Kills {
-		mask |= fieldKills
-		wb.int(int64(p.Kills))
-	}
-	if p.Deaths != was.Deaths {
-		mask |= fieldDeaths
-		wb.int(int64(p.Deaths))
-	}
-	switch {
-	case mask == 0:
-		return 0
-	case wb.n > maxWordEntry:
-		return deltaWordAppended(mask, was, p)
-	}
-	return entryWord(wb.w|uint64(mask)) | entryWord(wb.n)<<56 | entryWord(wb.values)<<59
 }
 
 // wordBuilder is an entry's fields being packed into a word after its mask byte: their bytes
@@ -320,8 +325,9 @@ func (wb *wordBuilder) int(v int64) {
 	wb.values++
 }
 
-// deltaWordAppended is deltaWord for any entry: it encodes it with appendFields and reads the
-// word back.
+// deltaWordAppended returns the word of any entry, that of player p against its baseline
+// state was, whose changed fields are mask: it encodes it with appendFields and reads the word
+// back.
 func deltaWordAppended(mask uint8, was, p *PlayerQ) entryWord {
 	var buf [40]byte // room for the longest entry: 1 + 9 + 9 (positions) + 2 + 2 + 5 + 5 + 5
 	b, n := appendFields(append(buf[:0], mask&0x7f), mask, was, p)

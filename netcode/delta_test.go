@@ -269,6 +269,13 @@ func TestShareBaselinesCounts(t *testing.T) {
 	}
 }
 
+// deltaWord returns the word of player p's shared entry against its baseline state was.
+func deltaWord(was, p *PlayerQ) entryWord {
+	var out [1]sharedPlayer
+	packEntries(out[:], []PlayerQ{*was}, []PlayerQ{*p}, []uint32{0})
+	return out[0].entry
+}
+
 // TestDeltaWordHoldsTheEntry: a shared entry word holds the entry a client would encode on
 // its own, when it fits.
 func TestDeltaWordHoldsTheEntry(t *testing.T) {
@@ -319,9 +326,9 @@ func TestDeltaWordHoldsTheEntry(t *testing.T) {
 	}
 }
 
-// TestDeltaWordPacksAsAppended: deltaWord, which packs the entry's bytes into the word itself,
-// gives the word of the entry appendFields writes (deltaWordAppended), for changes of every
-// field around every boundary of the encodings.
+// TestDeltaWordPacksAsAppended: packEntries, which packs the entry's bytes into the word
+// itself, gives the word of the entry appendFields writes (deltaWordAppended), for changes of
+// every field around every boundary of the encodings.
 func TestDeltaWordPacksAsAppended(t *testing.T) {
 	var near []int64 // values around the encodings' boundaries
 	for _, b := range []int64{0, 31, 32, 33, 127, 128, 255, 256, 1 << 15, 1 << 16, 1 << 31, 1 << 32} {
