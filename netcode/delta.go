@@ -157,11 +157,12 @@ func (e *DeltaEncoder) Update(w *game.World) {
 	}
 	e.players.done(w.Arena.W, w.Arena.H, interestCell)
 	e.cur = ts
-	e.bullets = resized(e.bullets, len(w.Bullets))
+	bullets := resized(e.bullets, len(w.Bullets))
+	e.bullets = bullets
 	e.flights.begin(ts.tick)
-	for i := range w.Bullets {
+	for i := range bullets {
 		b := &w.Bullets[i]
-		e.bullets[i] = quantizeBullet(b, w.Tick)
+		bullets[i] = quantizeBullet(b, ts.tick)
 		from, to := w.Flight(b)
 		e.flights.add(uint32(b.ID), from, to)
 	}
