@@ -20,7 +20,7 @@ import (
 //
 // This costs a client little: a look at the few bullets that appeared since its last
 // snapshot, most of them turned away by a box around their flight, and a pass over the
-// handful it has to drop the ones that ended.
+// handful it has, to move them to their places this tick and drop the ones that ended.
 
 // bulletView is what one client sees of the bullets.
 type bulletView struct {
@@ -49,7 +49,11 @@ func (bv *bulletView) reset() {
 type flights struct {
 	tick, prevTick uint32
 	ids            []uint32
-	paths          []flight
+	// Each bullet's flight twice: its bounding box, which turns most clients away at a glance,
+	// and the segment, for those it does not. The boxes sit apart, 32 bytes each, so that a
+	// look along them reads one contiguous run.
+	boxes []box
+	paths []flight
 	// remap turns a bullet's place in the previous tick's flights (lastIDs) into its place in
 	// this one's, -1 for one that ended. Bullets from firstNew on appeared since the previous
 	// tick, whose newest bullet was prevMaxID; maxID is this tick's (ids only grow).
@@ -59,19 +63,48 @@ type flights struct {
 	prevMaxID, maxID uint32
 }
 
+// box is the rectangle from lo to hi.
+type box struct {
+	lo, hi game.Vec
+}
+
+// meets reports whether boxes b and c overlap (or touch).
+func (b *box) meets(c *box) bool {
+	return b.lo.X <= c.hi.X && b.hi.X >= c.lo.X && b.lo.Y <= c.hi.Y && b.hi.Y >= c.lo.Y
+}
+
+// boxSlack widens each flight's box on every side. The box is only a filter in front of the
+// exact test (flight.passes): it must never turn away a flight that the test would take, as
+// the rounding of the two comparisons might at the very edge. A thousandth of a unit is far
+// more than either rounds.
+const boxSlack = 1.0 / 1024
+
 // flight is the segment a bullet will fly: from, from+along; inv is 1/|along|² (0 for a
-// bullet that does not move), lo and hi the corners of the segment's bounding box.
+// bullet that does not move).
 type flight struct {
 	from, along game.Vec
 	inv         float64
-	lo, hi      game.Vec
+}
+
+// passes reports whether flight fl passes within r of p, through the point of the segment
+// nearest p: at t along it, clamped to the segment.
+func (fl *flight) passes(p game.Vec, r float64) bool {
+	w := p.Sub(fl.from)
+	t := w.Dot(fl.along) * fl.inv
+	if t < 0 {
+		t = 0
+	} else if t > 1 {
+		t = 1
+	}
+	d := w.Sub(fl.along.Scale(t))
+	return d.Dot(d) <= r*r
 }
 
 // begin starts the flights of tick.
 func (f *flights) begin(tick uint32) {
 	f.prevTick, f.tick = f.tick, tick
 	f.lastIDs, f.ids = f.ids, f.lastIDs[:0]
-	f.paths = f.paths[:0]
+	f.boxes, f.paths = f.boxes[:0], f.paths[:0]
 	f.prevMaxID = f.maxID
 }
 
@@ -83,11 +116,11 @@ func (f *flights) add(id uint32, from, to game.Vec) {
 		inv = 1 / l2
 	}
 	f.ids = append(f.ids, id)
-	f.paths = append(f.paths, flight{
-		from: from, along: along, inv: inv,
-		lo: game.Vec{X: min(from.X, to.X), Y: min(from.Y, to.Y)},
-		hi: game.Vec{X: max(from.X, to.X), Y: max(from.Y, to.Y)},
+	f.boxes = append(f.boxes, box{
+		lo: game.Vec{X: min(from.X, to.X) - boxSlack, Y: min(from.Y, to.Y) - boxSlack},
+		hi: game.Vec{X: max(from.X, to.X) + boxSlack, Y: max(from.Y, to.Y) + boxSlack},
 	})
+	f.paths = append(f.paths, flight{from: from, along: along, inv: inv})
 }
 
 // done notes what changed since the previous tick, by a merge of the sorted ids.
@@ -118,18 +151,6 @@ func (f *flights) after(id uint32) int {
 	return k
 }
 
-// passes reports whether bullet i's flight passes within r of p.
-func (f *flights) passes(i int, p game.Vec, r float64) bool {
-	fl := &f.paths[i]
-	if p.X < fl.lo.X-r || p.X > fl.hi.X+r || p.Y < fl.lo.Y-r || p.Y > fl.hi.Y+r {
-		return false
-	}
-	w := p.Sub(fl.from)
-	t := min(max(w.Dot(fl.along)*fl.inv, 0), 1)
-	d := w.Sub(fl.along.Scale(t))
-	return d.Dot(d) <= r*r
-}
-
 // seen returns the bullets the client of bv sees this tick from focus, and their places in
 // the tick's bullets.
 func (f *flights) seen(bv *bulletView, focus game.Vec) ([]uint32, []int32) {
@@ -137,25 +158,14 @@ func (f *flights) seen(bv *bulletView, focus game.Vec) ([]uint32, []int32) {
 		return bv.visible, bv.index // again this tick
 	}
 	// What it saw that still flies.
-	n := 0
 	switch bv.tick {
 	case 0:
+		bv.visible, bv.index = bv.visible[:0], bv.index[:0]
 	case f.prevTick:
-		for k, i := range bv.index {
-			if j := f.remap[i]; j >= 0 {
-				bv.visible[n], bv.index[n] = bv.visible[k], j
-				n++
-			}
-		}
+		f.follow(bv)
 	default: // it missed ticks
-		for _, id := range bv.visible {
-			if j, ok := slices.BinarySearch(f.ids, id); ok {
-				bv.visible[n], bv.index[n] = id, int32(j)
-				n++
-			}
-		}
+		f.find(bv)
 	}
-	bv.visible, bv.index = bv.visible[:n], bv.index[:n]
 
 	// The bullets to look at: those that appeared since, or every one if the client starts
 	// watching or its focus jumped.
@@ -166,22 +176,80 @@ func (f *flights) seen(bv *bulletView, focus game.Vec) ([]uint32, []int32) {
 			from = f.after(bv.lastID)
 		}
 	}
-	if n == 0 || from == len(f.ids) || bv.visible[n-1] < f.ids[from] {
-		for i := from; i < len(f.ids); i++ { // all newer than those it has
-			if f.passes(i, focus, bv.radius) {
-				bv.visible, bv.index = append(bv.visible, f.ids[i]), append(bv.index, int32(i))
-			}
-		}
+	r := bv.radius
+	view := box{lo: focus.Sub(game.Vec{X: r, Y: r}), hi: focus.Add(game.Vec{X: r, Y: r})}
+	if n := len(bv.visible); n > 0 && from < len(f.ids) && bv.visible[n-1] >= f.ids[from] {
+		f.merge(bv, from, focus, &view)
 	} else {
-		f.merge(bv, from, focus)
+		f.take(bv, from, focus, &view) // all newer than those it has
 	}
 	bv.tick, bv.lastID, bv.focus = f.tick, f.maxID, focus
 	return bv.visible, bv.index
 }
 
+// follow moves what the client of bv saw at the previous tick to this tick's places, through
+// remap, and drops the bullets that ended. Up to the first that ended, only the places change;
+// from there on each bullet moves down over those that ended before it.
+func (f *flights) follow(bv *bulletView) {
+	remap, index := f.remap, bv.index
+	k := remapUntilEnded(index, remap)
+	if k == len(index) {
+		return
+	}
+	visible, n := bv.visible[:len(index)], k
+	for ; k < len(index); k++ {
+		if j := remap[index[k]]; j >= 0 {
+			visible[n], index[n] = visible[k], j
+			n++
+		}
+	}
+	bv.visible, bv.index = visible[:n], index[:n]
+}
+
+// remapUntilEnded replaces each place in index by remap's, up to the first whose remap is -1,
+// and returns how many it replaced.
+func remapUntilEnded(index, remap []int32) int {
+	for k, i := range index {
+		j := remap[i]
+		if j < 0 {
+			return k
+		}
+		index[k] = j
+	}
+	return len(index)
+}
+
+// find finds what the client of bv saw, at some tick before the previous one, among this
+// tick's bullets, and drops the bullets that ended.
+func (f *flights) find(bv *bulletView) {
+	n := 0
+	for _, id := range bv.visible {
+		if j, ok := slices.BinarySearch(f.ids, id); ok {
+			bv.visible[n], bv.index[n] = id, int32(j)
+			n++
+		}
+	}
+	bv.visible, bv.index = bv.visible[:n], bv.index[:n]
+}
+
+// take appends to what the client of bv has the bullets from place from on whose flight
+// passes within its radius of focus (view is its view square), all newer than those it has.
+func (f *flights) take(bv *bulletView, from int, focus game.Vec, view *box) {
+	for i := from; i < len(f.ids); i++ {
+		if f.boxes[i].meets(view) && f.paths[i].passes(focus, bv.radius) {
+			bv.add(f.ids[i], i)
+		}
+	}
+}
+
+// add appends bullet id, at place i, to what the client sees.
+func (bv *bulletView) add(id uint32, i int) {
+	bv.visible, bv.index = append(bv.visible, id), append(bv.index, int32(i))
+}
+
 // merge adds to what the client of bv has the bullets from place from on whose flight passes
-// through its view, keeping the ids in order.
-func (f *flights) merge(bv *bulletView, from int, focus game.Vec) {
+// within its radius of focus (view is its view square), keeping the ids in order.
+func (f *flights) merge(bv *bulletView, from int, focus game.Vec, view *box) {
 	next, nextIndex := bv.next[:0], bv.nextIndex[:0]
 	k := 0
 	for i := from; i < len(f.ids); i++ {
@@ -190,7 +258,7 @@ func (f *flights) merge(bv *bulletView, from int, focus game.Vec) {
 			next, nextIndex = append(next, bv.visible[k]), append(nextIndex, bv.index[k])
 			k++
 		}
-		if k < len(bv.visible) && bv.visible[k] == id || f.passes(i, focus, bv.radius) {
+		if k < len(bv.visible) && bv.visible[k] == id || f.boxes[i].meets(view) && f.paths[i].passes(focus, bv.radius) {
 			next, nextIndex = append(next, id), append(nextIndex, int32(i))
 			if k < len(bv.visible) && bv.visible[k] == id {
 				k++
