@@ -1,6 +1,8 @@
 package netcode
 
 import (
+	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/tickwire/tickwire/game"
@@ -18,9 +20,10 @@ import (
 // spectator moving on), looks at every bullet in flight in the same way: what is left of each
 // flight.
 //
-// This costs a client little: a look at the few bullets that appeared since its last
-// snapshot, most of them turned away by a box around their flight, and a pass over the
-// handful it has, to move them to their places this tick and drop the ones that ended.
+// This costs a client little: a look at the few bullets that appeared since its last snapshot
+// near it, which a grid over their flights finds without looking at the others, and a pass
+// over the handful it has, to move them to their places this tick and drop the ones that
+// ended.
 
 // bulletView is what one client sees of the bullets.
 type bulletView struct {
@@ -51,7 +54,7 @@ type flights struct {
 	ids            []uint32
 	// Each bullet's flight twice: its bounding box, which turns most clients away at a glance,
 	// and the segment, for those it does not. The boxes sit apart, 32 bytes each, so that a
-	// look along them reads one contiguous run.
+	// look along them (take's, fresh's) reads one contiguous run.
 	boxes []box
 	paths []flight
 	// remap turns a bullet's place in the previous tick's flights (lastIDs) into its place in
@@ -61,6 +64,9 @@ type flights struct {
 	remap            []int32
 	firstNew         int
 	prevMaxID, maxID uint32
+	// fresh finds, among the new bullets (from firstNew on), those whose boxes come near a
+	// client: nearly every client looks at the new bullets every tick, and at no others.
+	fresh grid
 }
 
 // box is the rectangle from lo to hi.
@@ -123,7 +129,8 @@ func (f *flights) add(id uint32, from, to game.Vec) {
 	f.paths = append(f.paths, flight{from: from, along: along, inv: inv})
 }
 
-// done notes what changed since the previous tick, by a merge of the sorted ids.
+// done notes what changed since the previous tick, by a merge of the sorted ids, and indexes
+// the new bullets.
 func (f *flights) done() {
 	f.remap = slices.Grow(f.remap[:0], len(f.lastIDs))[:len(f.lastIDs)]
 	j := 0
@@ -140,6 +147,7 @@ func (f *flights) done() {
 	if n := len(f.ids); n > 0 {
 		f.maxID = max(f.maxID, f.ids[n-1])
 	}
+	f.fresh.build(f.boxes[f.firstNew:])
 }
 
 // after returns the place of the first bullet newer than id.
@@ -178,10 +186,13 @@ func (f *flights) seen(bv *bulletView, focus game.Vec) ([]uint32, []int32) {
 	}
 	r := bv.radius
 	view := box{lo: focus.Sub(game.Vec{X: r, Y: r}), hi: focus.Add(game.Vec{X: r, Y: r})}
-	if n := len(bv.visible); n > 0 && from < len(f.ids) && bv.visible[n-1] >= f.ids[from] {
+	switch n := len(bv.visible); {
+	case n > 0 && from < len(f.ids) && bv.visible[n-1] >= f.ids[from]:
 		f.merge(bv, from, focus, &view)
-	} else {
-		f.take(bv, from, focus, &view) // all newer than those it has
+	case from == f.firstNew: // all newer than those it has, and new this tick: the common case
+		f.takeFresh(bv, focus, &view)
+	default: // all newer than those it has
+		f.take(bv, from, focus, &view)
 	}
 	bv.tick, bv.lastID, bv.focus = f.tick, f.maxID, focus
 	return bv.visible, bv.index
@@ -232,6 +243,21 @@ func (f *flights) find(bv *bulletView) {
 	bv.visible, bv.index = bv.visible[:n], bv.index[:n]
 }
 
+// takeFresh appends to what the client of bv has the bullets new this tick whose flight
+// passes within its radius of focus (view is its view square), as take does from firstNew;
+// but it tests only the few that fresh finds near the view. Those are nearly all the boxes
+// that meet the view, and most of the flights pass: testing the boxes too would save little.
+func (f *flights) takeFresh(bv *bulletView, focus game.Vec, view *box) {
+	for w := range f.fresh.words {
+		for near := f.fresh.near(view, w); near != 0; near &= near - 1 {
+			i := f.firstNew + w*64 + bits.TrailingZeros64(near)
+			if f.paths[i].passes(focus, bv.radius) {
+				bv.add(f.ids[i], i)
+			}
+		}
+	}
+}
+
 // take appends to what the client of bv has the bullets from place from on whose flight
 // passes within its radius of focus (view is its view square), all newer than those it has.
 func (f *flights) take(bv *bulletView, from int, focus game.Vec, view *box) {
@@ -268,4 +294,86 @@ func (f *flights) merge(bv *bulletView, from int, focus game.Vec, view *box) {
 	next, nextIndex = append(next, bv.visible[k:]...), append(nextIndex, bv.index[k:]...)
 	bv.visible, bv.next = next, bv.visible
 	bv.index, bv.nextIndex = nextIndex, bv.index
+}
+
+// grid finds, among some boxes (a tick's new bullets'), those near a view, without looking at
+// each. Along each axis the boxes' extent is cut into at most gridCells cells, and for each
+// cell a bit set (a bit for each box, in order) says which boxes begin in that cell or
+// before, and another which end in it or after. The boxes that overlap the cells from c0 to
+// c1 are then those that begin by c1 and end from c0: two sets ANDed, whatever the view's
+// size. The two axes together leave the boxes whose cells overlap the view's, in order: all
+// those that meet the view, and a few more (cells are coarser than boxes).
+type grid struct {
+	x, y  gridAxis
+	words int // uint64s in a bit set
+}
+
+// gridCells is the most cells a grid cuts an axis into. A view then reaches at most a cell
+// beyond itself on either side; more cells would cost building them and no view anything.
+const gridCells = 64
+
+// gridAxis is a grid's cells along one axis, numbered from 0 to last: a coordinate x lies in
+// cell (x-origin)*scale, the ones outside in the first or last (top is last, as a float).
+// begun and ended hold a bit set for each cell.
+type gridAxis struct {
+	origin, scale, top float64
+	last               int
+	begun, ended       []uint64
+}
+
+// build indexes boxes.
+func (g *grid) build(boxes []box) {
+	g.words = (len(boxes) + 63) / 64
+	g.x.build(boxes, g.words, func(b *box) (float64, float64) { return b.lo.X, b.hi.X })
+	g.y.build(boxes, g.words, func(b *box) (float64, float64) { return b.lo.Y, b.hi.Y })
+}
+
+// build indexes boxes along the axis whose extent of each box span returns, with bit sets of
+// the given words.
+func (a *gridAxis) build(boxes []box, words int, span func(*box) (lo, hi float64)) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range boxes {
+		l, h := span(&boxes[i])
+		lo, hi = min(lo, l), max(hi, h)
+	}
+	a.origin, a.scale, a.last = lo, 0, 0
+	if hi > lo {
+		a.scale, a.last = gridCells/(hi-lo), gridCells-1
+	}
+	a.top = float64(a.last)
+	n := (a.last + 1) * words
+	a.begun, a.ended = slices.Grow(a.begun[:0], n)[:n], slices.Grow(a.ended[:0], n)[:n]
+	clear(a.begun)
+	clear(a.ended)
+	for i := range boxes {
+		l, h := span(&boxes[i])
+		w, bit := i/64, uint64(1)<<(i%64)
+		a.begun[a.cell(l)*words+w] |= bit
+		a.ended[a.cell(h)*words+w] |= bit
+	}
+	// Each cell's sets so far hold the boxes that begin or end in it; make them cumulative.
+	for k := words; k < n; k++ {
+		a.begun[k] |= a.begun[k-words]
+	}
+	for k := n - words - 1; k >= 0; k-- {
+		a.ended[k] |= a.ended[k+words]
+	}
+}
+
+// cell returns the cell of coordinate x.
+func (a *gridAxis) cell(x float64) int {
+	switch c := (x - a.origin) * a.scale; {
+	case c >= a.top:
+		return a.last
+	case c >= 0:
+		return int(c)
+	}
+	return 0 // before the first, or NaN
+}
+
+// near returns word w of the set of boxes whose cells overlap those of view.
+func (g *grid) near(view *box, w int) uint64 {
+	x0, x1 := g.x.cell(view.lo.X)*g.words+w, g.x.cell(view.hi.X)*g.words+w
+	y0, y1 := g.y.cell(view.lo.Y)*g.words+w, g.y.cell(view.hi.Y)*g.words+w
+	return g.x.begun[x1] & g.x.ended[x0] & g.y.begun[y1] & g.y.ended[y0]
 }

@@ -58,9 +58,9 @@ func TestBulletInterest(t *testing.T) {
 }
 
 // TestBulletsMatchDefinition checks the bullets every client gets against the definition,
-// over random histories: bullets appear and end every tick, clients wander (beyond the
-// arena's edges too), see as far as they choose, now and then miss ticks, jump, or start
-// over.
+// over random histories: bullets appear and end every tick (now and then a burst of more than
+// 64 at once), clients wander (beyond the arena's edges too), see as far as they choose, now
+// and then miss ticks, jump, or start over.
 func TestBulletsMatchDefinition(t *testing.T) {
 	for seed := range uint64(6) {
 		rng := rand.New(rand.NewPCG(seed, 5))
@@ -96,7 +96,11 @@ func TestBulletsMatchDefinition(t *testing.T) {
 				}
 			}
 			bullets = kept
-			for n := rng.IntN(6); n > 0; n-- {
+			n := rng.IntN(6)
+			if tick%50 == 0 {
+				n = 60 + rng.IntN(100) // a burst
+			}
+			for ; n > 0; n-- {
 				bullets = append(bullets, bullet{id: nextID, left: life,
 					pos: game.Vec{X: rng.Float64() * side, Y: rng.Float64() * side},
 					vel: game.Vec{X: rng.Float64()*60 - 30, Y: rng.Float64()*60 - 30}})
