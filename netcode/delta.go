@@ -753,30 +753,86 @@ func (e *DeltaEncoder) ownEntry(b []byte, id uint32, i int32, prev uint32, inBas
 }
 
 // bulletEntries appends to b the bullets of vb (vbi: their indices this tick) that are not in
-// the baseline bullets baseBullets, as playerEntries does for players.
+// the baseline bullets baseBullets, as playerEntries does for players. It appends the
+// baseline's bullets no longer visible to removed, mixes the visible bullets into sum, and
+// returns the msgpack values it appended.
+//
+// A client's bullets differ little from its baseline's: one or two of the baseline's ended,
+// and the bullets it took since, newer than all of those, follow them. So gone walks the
+// lists by runs of equal ids as far as it can, and a merge one bullet at a time does the
+// rest: usually the bullets that entered, at the end.
 func (e *DeltaEncoder) bulletEntries(b []byte, removed []uint32, sum checksum, vb []uint32, vbi []int32, baseBullets []uint32) ([]byte, int, []uint32, checksum) {
-	count, prev, bi := 0, uint32(0), 0
-	for k, id := range vb {
-		sum.add(id)
-		for bi < len(baseBullets) && baseBullets[bi] < id {
+	k, bi, removed, sum := gone(vb, baseBullets, removed, sum)
+	count, prev := 0, uint32(0)
+	for ; k < len(vb); k++ {
+		switch id := vb[k]; {
+		case bi == len(baseBullets) || id < baseBullets[bi]: // entering
+			sum = mixID(sum, id)
+			b = appendBulletEntry(appendUint(b, uint64(id-prev)), e.bullet(vbi[k]))
+			count += bulletValues
+			prev = id
+		case id == baseBullets[bi]:
+			sum = mixID(sum, id)
+			bi++
+		default: // baseBullets[bi] is no longer visible
 			removed = append(removed, baseBullets[bi])
 			bi++
+			k--
 		}
-		if bi < len(baseBullets) && baseBullets[bi] == id {
-			bi++
-			continue
-		}
-		q := e.bullet(vbi[k])
-		b = appendUint(b, uint64(id-prev))
-		b = appendUint(b, uint64(q.Owner))
-		b = appendInt(b, int64(q.X))
-		b = appendInt(b, int64(q.Y))
-		b = appendInt(b, int64(q.VX))
-		b = appendInt(b, int64(q.VY))
-		count += 6
-		prev = id
 	}
-	return b, count, append(removed, baseBullets[bi:]...), sum
+	if bi < len(baseBullets) {
+		removed = append(removed, baseBullets[bi:]...)
+	}
+	return b, count, removed, sum
+}
+
+// gone appends to removed the ids of base (sorted, as vb) that vb no longer has, walking the
+// lists by runs of equal ids (sameRun), until vb has an id that base lacks or either list
+// ends. It returns where it stopped in vb and in base, and sum with the ids of vb before that
+// mixed in.
+func gone(vb, base, removed []uint32, sum checksum) (int, int, []uint32, checksum) {
+	k, bi := 0, 0
+	for {
+		n, s := sameRun(vb[k:], base[bi:], sum)
+		k, bi, sum = k+n, bi+n, s
+		if k == len(vb) || bi == len(base) || vb[k] < base[bi] {
+			return k, bi, removed, sum
+		}
+		removed = append(removed, base[bi])
+		bi++
+	}
+}
+
+// sameRun returns how many of the first ids of a and b are the same, and sum with those ids
+// mixed in.
+func sameRun(a, b []uint32, sum checksum) (int, checksum) {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	for i, id := range a {
+		if id != b[i] {
+			return i, sum
+		}
+		sum = mixID(sum, id)
+	}
+	return n, sum
+}
+
+// mixID returns sum with a bullet's checksum term, its id, mixed in, as sum.add(id) does. It
+// takes and returns sum as a value, which the compiler keeps in a register, rather than
+// through a pointer, which keeps it in memory.
+func mixID(sum checksum, id uint32) checksum { return (sum ^ checksum(id)) * fnvPrime }
+
+// bulletValues is the msgpack values of an entering bullet's entry: id gap, owner, x, y, vx,
+// vy.
+const bulletValues = 6
+
+// appendBulletEntry appends the entry of bullet q, without its id gap.
+func appendBulletEntry(b []byte, q *BulletQ) []byte {
+	b = appendUint(b, uint64(q.Owner))
+	b = appendInt(b, int64(q.X))
+	b = appendInt(b, int64(q.Y))
+	b = appendInt(b, int64(q.VX))
+	return appendInt(b, int64(q.VY))
 }
 
 // appendFields appends the fields of mask: positions as changes from the baseline (small

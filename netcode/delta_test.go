@@ -385,6 +385,62 @@ func TestPutGapIsAppendUint(t *testing.T) {
 	}
 }
 
+// TestBulletEntries checks bulletEntries against its definition (the visible bullets the
+// baseline lacks enter, in id order; the baseline's no longer visible are removed) over random
+// lists: bullets that entered anywhere in the list (not only after the baseline's, as after a
+// jump), and baseline bullets gone anywhere.
+func TestBulletEntries(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	e := NewDeltaEncoder()
+	for range 2000 {
+		e.bullets = e.bullets[:0]
+		for id := uint32(1); id < 200; id++ {
+			if rng.IntN(3) != 0 {
+				v := func() int32 { return int32(rng.IntN(1<<18)-1<<17) >> rng.IntN(18) }
+				e.bullets = append(e.bullets, BulletQ{ID: id, Owner: uint32(rng.IntN(3000)), X: v(), Y: v(), VX: v(), VY: v()})
+			}
+		}
+		var vb, base []uint32
+		var vbi []int32
+		for i, q := range e.bullets {
+			inBase, visible := rng.IntN(4) != 0, rng.IntN(4) != 0
+			if rng.IntN(10) == 0 {
+				inBase, visible = !inBase, !visible
+			}
+			if visible {
+				vb, vbi = append(vb, q.ID), append(vbi, int32(i))
+			}
+			if inBase {
+				base = append(base, q.ID)
+			}
+		}
+		b, count, removed, sum := e.bulletEntries(nil, []uint32{7}, 5, vb, vbi, base)
+
+		wantB, wantCount, wantRemoved, wantSum, prev := []byte(nil), 0, []uint32{7}, checksum(5), uint32(0)
+		for k, id := range vb {
+			wantSum.add(id)
+			if !slices.Contains(base, id) {
+				q := e.bullets[vbi[k]]
+				wantB = appendUint(wantB, uint64(id-prev))
+				wantB = appendUint(wantB, uint64(q.Owner))
+				for _, v := range []int32{q.X, q.Y, q.VX, q.VY} {
+					wantB = appendInt(wantB, int64(v))
+				}
+				wantCount, prev = wantCount+6, id
+			}
+		}
+		for _, id := range base {
+			if !slices.Contains(vb, id) {
+				wantRemoved = append(wantRemoved, id)
+			}
+		}
+		if !slices.Equal(b, wantB) || count != wantCount || !slices.Equal(removed, wantRemoved) || sum != wantSum {
+			t.Fatalf("visible %v, baseline %v:\nentries %x (%d values), removed %v, sum %x\nwant    %x (%d values), removed %v, sum %x",
+				vb, base, b, count, removed, sum, wantB, wantCount, wantRemoved, wantSum)
+		}
+	}
+}
+
 // TestDeltaDetectsDrift corrupts the client's state: the checksum catches it instead of
 // letting the client drift.
 func TestDeltaDetectsDrift(t *testing.T) {
