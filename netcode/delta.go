@@ -64,6 +64,8 @@ type DeltaEncoder struct {
 	scratch DeltaScratch // for AppendFor
 
 	flights flights // the bullets' paths, for their interest (bullets.go)
+	// newBullets is the entries of this tick's new bullets, encoded once (bulletEntries).
+	newBullets newBulletEntries
 
 	// shared holds, for the baselines many clients acknowledged, every player's delta entry
 	// against that baseline, encoded once for all of them (ShareBaselines).
@@ -167,6 +169,7 @@ func (e *DeltaEncoder) Update(w *game.World) {
 		e.flights.add(uint32(b.ID), from, to)
 	}
 	e.flights.done()
+	e.newBullets.encode(e.bullets, e.flights.firstNew)
 	e.nShared = 0
 }
 
@@ -768,7 +771,7 @@ func (e *DeltaEncoder) bulletEntries(b []byte, removed []uint32, sum checksum, v
 		switch id := vb[k]; {
 		case bi == len(baseBullets) || id < baseBullets[bi]: // entering
 			sum = mixID(sum, id)
-			b = appendBulletEntry(appendUint(b, uint64(id-prev)), e.bullet(vbi[k]))
+			b = e.appendBullet(appendUint(b, uint64(id-prev)), vbi[k])
 			count += bulletValues
 			prev = id
 		case id == baseBullets[bi]:
@@ -826,6 +829,16 @@ func mixID(sum checksum, id uint32) checksum { return (sum ^ checksum(id)) * fnv
 // vy.
 const bulletValues = 6
 
+// appendBullet appends the entry of the bullet at index i this tick, after its id gap: a copy
+// of the one encoded in Update if the bullet is new this tick, as nearly every bullet entering
+// a view is.
+func (e *DeltaEncoder) appendBullet(b []byte, i int32) []byte {
+	if entry, ok := e.newBullets.entry(i); ok {
+		return append(b, entry...)
+	}
+	return appendBulletEntry(b, e.bullet(i))
+}
+
 // appendBulletEntry appends the entry of bullet q, without its id gap.
 func appendBulletEntry(b []byte, q *BulletQ) []byte {
 	b = appendUint(b, uint64(q.Owner))
@@ -833,6 +846,33 @@ func appendBulletEntry(b []byte, q *BulletQ) []byte {
 	b = appendInt(b, int64(q.Y))
 	b = appendInt(b, int64(q.VX))
 	return appendInt(b, int64(q.VY))
+}
+
+// newBulletEntries holds the entries, without their id gaps, of a tick's new bullets: those
+// from index first on (flights.firstNew). Almost every bullet that enters a client's view is
+// one of them, and enters many views at once, so each is encoded once for all, in Update.
+type newBulletEntries struct {
+	first  int
+	bytes  []byte
+	starts []int32 // where each one's entry starts in bytes, and where the last ends
+}
+
+// encode encodes the entries of bullets from index first on.
+func (nb *newBulletEntries) encode(bullets []BulletQ, first int) {
+	nb.first, nb.bytes, nb.starts = first, nb.bytes[:0], append(nb.starts[:0], 0)
+	for i := first; i < len(bullets); i++ {
+		nb.bytes = appendBulletEntry(nb.bytes, &bullets[i])
+		nb.starts = append(nb.starts, int32(len(nb.bytes)))
+	}
+}
+
+// entry returns the entry of the bullet at index i this tick, if it is new.
+func (nb *newBulletEntries) entry(i int32) ([]byte, bool) {
+	k := int(i) - nb.first
+	if k < 0 {
+		return nil, false
+	}
+	return nb.bytes[nb.starts[k]:nb.starts[k+1]], true
 }
 
 // appendFields appends the fields of mask: positions as changes from the baseline (small

@@ -388,7 +388,8 @@ func TestPutGapIsAppendUint(t *testing.T) {
 // TestBulletEntries checks bulletEntries against its definition (the visible bullets the
 // baseline lacks enter, in id order; the baseline's no longer visible are removed) over random
 // lists: bullets that entered anywhere in the list (not only after the baseline's, as after a
-// jump), and baseline bullets gone anywhere.
+// jump), baseline bullets gone anywhere, and old bullets entering as well as new ones, whose
+// entries Update encodes beforehand.
 func TestBulletEntries(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 9))
 	e := NewDeltaEncoder()
@@ -400,6 +401,7 @@ func TestBulletEntries(t *testing.T) {
 				e.bullets = append(e.bullets, BulletQ{ID: id, Owner: uint32(rng.IntN(3000)), X: v(), Y: v(), VX: v(), VY: v()})
 			}
 		}
+		e.newBullets.encode(e.bullets, rng.IntN(len(e.bullets)+1))
 		var vb, base []uint32
 		var vbi []int32
 		for i, q := range e.bullets {
