@@ -200,7 +200,8 @@ func (f *flights) seen(bv *bulletView, focus game.Vec) ([]uint32, []int32) {
 
 // follow moves what the client of bv saw at the previous tick to this tick's places, through
 // remap, and drops the bullets that ended. Up to the first that ended, only the places change;
-// from there on each bullet moves down over those that ended before it.
+// from there on each bullet moves down over those that ended before it, without a branch: a
+// bullet that ended (its place -1) is written like the others, and the next overwrites it.
 func (f *flights) follow(bv *bulletView) {
 	remap, index := f.remap, bv.index
 	k := remapUntilEnded(index, remap)
@@ -209,10 +210,9 @@ func (f *flights) follow(bv *bulletView) {
 	}
 	visible, n := bv.visible[:len(index)], k
 	for ; k < len(index); k++ {
-		if j := remap[index[k]]; j >= 0 {
-			visible[n], index[n] = visible[k], j
-			n++
-		}
+		j := remap[index[k]]
+		visible[n], index[n] = visible[k], j
+		n += int(j>>31) + 1 // 0 if it ended, else 1
 	}
 	bv.visible, bv.index = visible[:n], index[:n]
 }
