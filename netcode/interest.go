@@ -244,13 +244,11 @@ type Interest struct {
 	index        []int32  // the index in the EntityIndex of each visible id, or -1
 	version      uint32   // changes whenever visible may have: equal versions, equal lists
 
-	// The candidates, sorted by index in the EntityIndex (so by id): near holds index<<1 | 1
-	// if visible, due the motion (see motion) at which each must be tested again. center,
+	// The candidates, sorted by index in the EntityIndex (so by id). center,
 	// reach and drift are the focus, the radius and the index's drift when they were gathered;
 	// path is how far the focus has gone since, last where it was at the last Update. gen and
 	// layout are the index's build and layout at the last Update (gen 0: none), self its self.
-	near        []int32
-	due         []float32
+	near        []candidate
 	center      game.Vec
 	last        game.Vec
 	reach       float64
@@ -261,6 +259,15 @@ type Interest struct {
 	marks       []uint64 // scratch for gathering
 
 	gathers int // how many times the candidates were gathered, for tests and benchmarks
+}
+
+// A candidate is an entity that may be visible: c is its index<<1 | 1 if it is visible, due
+// the motion (see Interest.motion) at which it must be tested again. The two sit together:
+// at a thousand clients a tick, each client's candidates are cold when its turn comes, and
+// the test reads the due and then, for the few that are due, the rest.
+type candidate struct {
+	c   int32
+	due float32
 }
 
 const testNow = -1 // a due that any motion reaches
@@ -320,9 +327,8 @@ func (in *Interest) motion(x *EntityIndex) float64 { return x.drift - in.drift +
 // again. It appends to flipped those whose state changed.
 func (in *Interest) test(pos []game.Vec, focus game.Vec, m float64, flipped []int32) []int32 {
 	now := float32(m)
-	due := in.due[:len(in.near)]
-	for k, d := range due {
-		if d <= now {
+	for k, c := range in.near {
+		if c.due <= now {
 			if in.retest(k, pos, focus, m) {
 				flipped = append(flipped, int32(k))
 			}
@@ -333,7 +339,7 @@ func (in *Interest) test(pos []game.Vec, focus game.Vec, m float64, flipped []in
 
 // retest tests candidate k, and reports whether it changed state.
 func (in *Interest) retest(k int, pos []game.Vec, focus game.Vec, m float64) bool {
-	c := in.near[k]
+	c := in.near[k].c
 	d := pos[c>>1].Sub(focus).Len()
 	was := c&1 != 0
 	vis := d <= in.Enter || d <= in.Leave && was
@@ -342,11 +348,11 @@ func (in *Interest) retest(k int, pos []game.Vec, focus game.Vec, m float64) boo
 		slack = in.Leave - d
 	}
 	// Rounded down a little, so that float32's rounding never tests it too late.
-	in.due[k] = float32(m + slack - 1e-3)
+	in.near[k].due = float32(m + slack - 1e-3)
 	if vis == was {
 		return false
 	}
-	in.near[k] ^= 1
+	in.near[k].c ^= 1
 	return true
 }
 
@@ -355,8 +361,8 @@ func (in *Interest) collect(x *EntityIndex) {
 	index := slices.Grow(in.index[:0], len(in.near)+1)[:len(in.near)]
 	n := 0
 	for _, c := range in.near {
-		index[n] = c >> 1
-		n += int(c & 1)
+		index[n] = c.c >> 1
+		n += int(c.c & 1)
 	}
 	index = index[:n]
 	visible := slices.Grow(in.visible[:0], n+1)[:n]
@@ -371,7 +377,7 @@ func (in *Interest) collect(x *EntityIndex) {
 func (in *Interest) edit(x *EntityIndex) {
 	in.version++
 	for _, k := range in.flipped {
-		c := in.near[k]
+		c := in.near[k].c
 		i := c >> 1
 		id := x.ids[i]
 		at, found := slices.BinarySearch(in.visible, id)
@@ -418,7 +424,7 @@ func (in *Interest) keepSelf(x *EntityIndex, self uint32) {
 		i = int32(j)
 		if c, ok := in.candidate(i); ok {
 			// Visible, as self: tested every tick while it is visible only as self.
-			in.near[c], in.due[c] = i<<1|1, testNow
+			in.near[c] = candidate{c: i<<1 | 1, due: testNow}
 		}
 	}
 	in.visible, in.index = slices.Insert(in.visible, k, self), slices.Insert(in.index, k, i)
@@ -427,11 +433,11 @@ func (in *Interest) keepSelf(x *EntityIndex, self uint32) {
 
 // candidate returns the place in near of the entity at index i, and whether it is there.
 func (in *Interest) candidate(i int32) (int, bool) {
-	if n := len(in.near); n == 0 || in.near[n-1]>>1 < i {
+	if n := len(in.near); n == 0 || in.near[n-1].c>>1 < i {
 		return n, false // past the last: a new entity, mostly
 	}
-	k, _ := slices.BinarySearch(in.near, i<<1)
-	return k, k < len(in.near) && in.near[k]>>1 == i
+	k, _ := slices.BinarySearchFunc(in.near, i, func(c candidate, i int32) int { return int(c.c>>1 - i) })
+	return k, k < len(in.near) && in.near[k].c>>1 == i
 }
 
 // add makes the entity at index i of x a candidate at place k, due now. It was not a
@@ -441,7 +447,7 @@ func (in *Interest) add(x *EntityIndex, k int, i int32) {
 	if x.ids[i] == in.self {
 		c |= 1
 	}
-	in.near, in.due = slices.Insert(in.near, k, c), slices.Insert(in.due, k, testNow)
+	in.near = slices.Insert(in.near, k, candidate{c: c, due: testNow})
 }
 
 // follow carries the candidates over to x's current build, with the focus at focus. It
@@ -468,13 +474,13 @@ func (in *Interest) follow(x *EntityIndex, focus game.Vec) bool {
 		}
 		// Entities joined or left: the candidates' indices follow, the gone ones dropped.
 		n := 0
-		for k, c := range in.near {
-			if j := x.remap[c>>1]; j >= 0 {
-				in.near[n], in.due[n] = j<<1|c&1, in.due[k]
+		for _, c := range in.near {
+			if j := x.remap[c.c>>1]; j >= 0 {
+				in.near[n] = candidate{c: j<<1 | c.c&1, due: c.due}
 				n++
 			}
 		}
-		in.near, in.due = in.near[:n], in.due[:n]
+		in.near = in.near[:n]
 	}
 	// Entities that jumped or joined: a candidate is tested now; another becomes one if within
 	// reach. A candidate was within reach plus the skin before it jumped.
@@ -485,7 +491,7 @@ func (in *Interest) follow(x *EntityIndex, focus game.Vec) bool {
 			continue
 		}
 		if c, found := in.candidate(j); found {
-			in.due[c] = testNow
+			in.near[c].due = testNow
 		} else if to.Dot(to) <= reach2 {
 			in.add(x, c, j)
 		}
@@ -527,14 +533,10 @@ func (in *Interest) gather(x *EntityIndex, focus game.Vec) {
 			if len(vis) > 0 && vis[0] == id {
 				c |= 1
 			}
-			near = append(near, c)
+			near = append(near, candidate{c: c, due: testNow})
 		}
 	}
 	in.near = near
-	in.due = slices.Grow(in.due[:0], n)[:n]
-	for k := range in.due {
-		in.due[k] = testNow
-	}
 }
 
 // markWithin marks the entities of span within distance sqrt(r2) of focus.
