@@ -129,20 +129,9 @@ func (f *flights) add(id uint32, from, to game.Vec) {
 	f.paths = append(f.paths, flight{from: from, along: along, inv: inv})
 }
 
-// done notes what changed since the previous tick, by a merge of the sorted ids, and indexes
-// the new bullets.
+// done notes what changed since the previous tick and indexes the new bullets.
 func (f *flights) done() {
-	f.remap = slices.Grow(f.remap[:0], len(f.lastIDs))[:len(f.lastIDs)]
-	j := 0
-	for k, id := range f.lastIDs {
-		for j < len(f.ids) && f.ids[j] < id {
-			j++
-		}
-		f.remap[k] = -1
-		if j < len(f.ids) && f.ids[j] == id {
-			f.remap[k] = int32(j)
-		}
-	}
+	f.remap = remapIDs(f.remap, f.lastIDs, f.ids)
 	f.firstNew = f.after(f.prevMaxID)
 	if n := len(f.ids); n > 0 {
 		f.maxID = max(f.maxID, f.ids[n-1])
@@ -186,13 +175,10 @@ func (f *flights) seen(bv *bulletView, focus game.Vec) ([]uint32, []int32) {
 	}
 	r := bv.radius
 	view := box{lo: focus.Sub(game.Vec{X: r, Y: r}), hi: focus.Add(game.Vec{X: r, Y: r})}
-	switch n := len(bv.visible); {
-	case n > 0 && from < len(f.ids) && bv.visible[n-1] >= f.ids[from]:
-		f.merge(bv, from, focus, &view)
-	case from == f.firstNew: // all newer than those it has, and new this tick: the common case
+	if from == f.firstNew { // all newer than those it has, and new this tick: the common case
 		f.takeFresh(bv, focus, &view)
-	default: // all newer than those it has
-		f.take(bv, from, focus, &view)
+	} else { // it starts, jumped or missed ticks
+		f.merge(bv, from, focus, &view)
 	}
 	bv.tick, bv.lastID, bv.focus = f.tick, f.maxID, focus
 	return bv.visible, bv.index
@@ -244,7 +230,7 @@ func (f *flights) find(bv *bulletView) {
 }
 
 // takeFresh appends to what the client of bv has the bullets new this tick whose flight
-// passes within its radius of focus (view is its view square), as take does from firstNew;
+// passes within its radius of focus (view is its view square), as merge does from firstNew;
 // but it tests only the few that fresh finds near the view. Those are nearly all the boxes
 // that meet the view, and most of the flights pass: testing the boxes too would save little.
 func (f *flights) takeFresh(bv *bulletView, focus game.Vec, view *box) {
@@ -254,16 +240,6 @@ func (f *flights) takeFresh(bv *bulletView, focus game.Vec, view *box) {
 			if f.paths[i].passes(focus, bv.radius) {
 				bv.add(f.ids[i], i)
 			}
-		}
-	}
-}
-
-// take appends to what the client of bv has the bullets from place from on whose flight
-// passes within its radius of focus (view is its view square), all newer than those it has.
-func (f *flights) take(bv *bulletView, from int, focus game.Vec, view *box) {
-	for i := from; i < len(f.ids); i++ {
-		if f.boxes[i].meets(view) && f.paths[i].passes(focus, bv.radius) {
-			bv.add(f.ids[i], i)
 		}
 	}
 }
@@ -284,11 +260,12 @@ func (f *flights) merge(bv *bulletView, from int, focus game.Vec, view *box) {
 			next, nextIndex = append(next, bv.visible[k]), append(nextIndex, bv.index[k])
 			k++
 		}
-		if k < len(bv.visible) && bv.visible[k] == id || f.boxes[i].meets(view) && f.paths[i].passes(focus, bv.radius) {
+		has := k < len(bv.visible) && bv.visible[k] == id
+		if has {
+			k++
+		}
+		if has || f.boxes[i].meets(view) && f.paths[i].passes(focus, bv.radius) {
 			next, nextIndex = append(next, id), append(nextIndex, int32(i))
-			if k < len(bv.visible) && bv.visible[k] == id {
-				k++
-			}
 		}
 	}
 	next, nextIndex = append(next, bv.visible[k:]...), append(nextIndex, bv.index[k:]...)
@@ -342,7 +319,7 @@ func (a *gridAxis) build(boxes []box, words int, span func(*box) (lo, hi float64
 	}
 	a.top = float64(a.last)
 	n := (a.last + 1) * words
-	a.begun, a.ended = slices.Grow(a.begun[:0], n)[:n], slices.Grow(a.ended[:0], n)[:n]
+	a.begun, a.ended = resized(a.begun, n), resized(a.ended, n)
 	clear(a.begun)
 	clear(a.ended)
 	for i := range boxes {

@@ -207,11 +207,17 @@ func (e *DeltaEncoder) ShareBaselines(acks []uint32) {
 // baseline returns the place in hist of the states at tick a, a client's acknowledged tick,
 // or -1 when it is no baseline: 0 (none), this tick's own, or forgotten.
 func (e *DeltaEncoder) baseline(a uint32) int {
-	if a == 0 || a == e.cur.tick {
+	if a == e.cur.tick {
 		return -1
 	}
+	return e.histAt(a)
+}
+
+// histAt returns the place in hist of the states at tick, or -1 when they are not there (tick
+// 0 never is).
+func (e *DeltaEncoder) histAt(tick uint32) int {
 	for k := range e.hist {
-		if e.hist[k].tick == a {
+		if e.hist[k].tick == tick && tick != 0 {
 			return k
 		}
 	}
@@ -355,11 +361,10 @@ func (e *DeltaEncoder) sharedFor(base uint32) *sharedDeltas {
 // Tick is the tick of the last Update.
 func (e *DeltaEncoder) Tick() uint32 { return e.cur.tick }
 
+// states returns the states at tick, or nil when they are not remembered.
 func (e *DeltaEncoder) states(tick uint32) *tickStates {
-	for i := range e.hist {
-		if e.hist[i].tick == tick && tick != 0 {
-			return &e.hist[i]
-		}
+	if k := e.histAt(tick); k >= 0 {
+		return &e.hist[k]
 	}
 	return nil
 }

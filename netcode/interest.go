@@ -52,7 +52,7 @@ func (g *cellGrid) sort(w, h, cell float64, pos []game.Vec) {
 	}
 	start := g.start
 	clear(start)
-	cellOf := slices.Grow(g.cellOf[:0], len(pos))[:len(pos)]
+	cellOf := resized(g.cellOf, len(pos))
 	g.cellOf = cellOf
 	for i, p := range pos {
 		c := g.col(p.X) + g.row(p.Y)*g.cols
@@ -62,7 +62,7 @@ func (g *cellGrid) sort(w, h, cell float64, pos []game.Vec) {
 	for c := 1; c < len(start); c++ {
 		start[c] += start[c-1]
 	}
-	byCell := slices.Grow(g.byCell[:0], len(pos))[:len(pos)]
+	byCell := resized(g.byCell, len(pos))
 	g.byCell = byCell
 	for i, c := range cellOf {
 		// start[c] is used as the fill point of cell c, so that afterwards start[c] is where
@@ -162,20 +162,26 @@ func (x *EntityIndex) done(w, h, cell float64) {
 	if x.motion() && x.layout != 0 {
 		return
 	}
-	// A new layout: map the previous one's indices onto it, by a merge of the sorted ids.
+	// A new layout: map the previous one's indices onto it.
 	x.prevLayout, x.layout = x.layout, layouts.Add(1)
-	x.remap = slices.Grow(x.remap[:0], len(x.lastIDs))[:len(x.lastIDs)]
+	x.remap = remapIDs(x.remap, x.lastIDs, x.ids)
+}
+
+// remapIDs sets remap, resized, to the place in ids of each of lastIDs, -1 for one that is
+// not there, by a merge of the two sorted lists.
+func remapIDs(remap []int32, lastIDs, ids []uint32) []int32 {
+	remap = resized(remap, len(lastIDs))
 	j := 0
-	for k, id := range x.lastIDs {
-		for j < len(x.ids) && x.ids[j] < id {
+	for k, id := range lastIDs {
+		for j < len(ids) && ids[j] < id {
 			j++
 		}
-		if j < len(x.ids) && x.ids[j] == id {
-			x.remap[k] = int32(j)
-		} else {
-			x.remap[k] = -1
+		remap[k] = -1
+		if j < len(ids) && ids[j] == id {
+			remap[k] = int32(j)
 		}
 	}
+	return remap
 }
 
 // motion notes how far each entity moved since the last build, and which jumped or joined,
