@@ -471,3 +471,50 @@ func TestPositionsStayOnTheGrid(t *testing.T) {
 		}
 	}
 }
+
+// TestMoved: Moved is the last tick's own move, as made: a free step, what a wall left of it,
+// nothing when standing, and nothing of the late inputs caught up in that tick. A dead or
+// respawned player has not moved.
+func TestMoved(t *testing.T) {
+	w := newWorld(t, open10, Config{Width: 2000, Height: 2000})
+	id := w.Join("a")
+	step := onGrid(220.0 / 30)
+	place(w, id, Vec{100, 100})
+	check := func(what string, want Vec) {
+		t.Helper()
+		if got := w.Player(id).Moved; math.Abs(got.X-want.X) > 1e-9 || math.Abs(got.Y-want.Y) > 1e-9 {
+			t.Errorf("%s: moved %v, want %v", what, got, want)
+		}
+	}
+	w.Step([]Input{{Player: id, Move: Vec{1, 0}}})
+	check("a step right", Vec{step, 0})
+	from := w.Player(id).Pos
+	w.Step([]Input{{Player: id, Move: Vec{1, 0}}})
+	if got := w.Player(id).Pos.Sub(from); got != w.Player(id).Moved {
+		t.Errorf("moved %v, but went %v", w.Player(id).Moved, got)
+	}
+	w.Step(nil)
+	check("standing", Vec{})
+
+	in := Input{Player: id, Move: Vec{0, 1}, NEarlier: 1}
+	in.Earlier[0] = Vec{1, 0}
+	w.Step([]Input{in})
+	check("a step down after a late step right", Vec{0, step})
+
+	place(w, id, Vec{200 - 16 - 2, 140}) // 2 units short of the wall at column 5
+	w.Step([]Input{{Player: id, Move: Vec{1, 0}}})
+	check("into a wall", Vec{2, 0})
+	w.Step([]Input{{Player: id, Move: Vec{1, 0}}})
+	check("against a wall", Vec{})
+
+	place(w, id, Vec{100, 100})
+	w.Step([]Input{{Player: id, Move: Vec{1, 0}}})
+	w.Player(id).Health = 1
+	w.hit(id, w.index[id]) // the next bullet kills
+	check("dead", Vec{})
+	for !w.Player(id).Alive {
+		w.Step([]Input{{Player: id, Move: Vec{1, 0}}})
+		check("while dead", Vec{})
+	}
+	check("respawned", Vec{})
+}

@@ -62,6 +62,7 @@ func (w *World) Step(inputs []Input) {
 	step := float64(w.Rules.PlayerSpeed * w.dt)
 	for i := range w.Players {
 		p := &w.Players[i]
+		p.Moved = Vec{}
 		if !p.Alive {
 			continue
 		}
@@ -71,7 +72,9 @@ func (w *World) Step(inputs []Input) {
 			}
 		}
 		if p.move != (Vec{}) {
+			from := p.Pos
 			p.Pos = SnapPos(w.Arena.moveBox(p.Pos, r, p.move.Scale(step)))
+			p.Moved = p.Pos.Sub(from)
 		}
 	}
 	w.rebuildGrid()
@@ -142,6 +145,7 @@ func (w *World) hit(shooter EntityID, i int) {
 	}
 	p.Health = 0
 	p.Alive = false
+	p.Moved = Vec{}
 	p.Deaths++
 	p.respawnTick = w.Tick + w.respawnTicks
 	if s := w.Player(shooter); s != nil && s.ID != p.ID {

@@ -24,6 +24,12 @@ type Player struct {
 	Deaths int
 	Alive  bool
 
+	// Moved is how far the player's own move of the last tick took it: where it goes next
+	// tick if its input holds and nothing blocks it. Late inputs caught up in that tick do not
+	// count; it is zero for a player who stood, died or respawned. Snapshots predict a
+	// player's position from it, and send only where the player strayed from the prediction.
+	Moved Vec
+
 	respawnTick uint32          // while dead: the tick at which the player respawns
 	nextFire    uint32          // the first tick at which the player may fire again
 	move        Vec             // this tick's movement input
@@ -215,6 +221,7 @@ func (w *World) spawn(i int) {
 		}
 	}
 	p.Pos = SnapPos(p.Pos) // tile centres are on the grid for whole tile sizes; others are not
+	p.Moved = Vec{}
 	p.Alive = true
 	p.Health = w.Rules.MaxHealth
 	if !w.gridDirty {
@@ -254,6 +261,8 @@ func (w *World) Hash() uint64 {
 		f(p.Pos.X)
 		f(p.Pos.Y)
 		f(p.Aim)
+		f(p.Moved.X)
+		f(p.Moved.Y)
 		put(uint64(p.Health))
 		put(uint64(p.Kills)<<32 | uint64(p.Deaths))
 		put(uint64(p.respawnTick)<<32 | uint64(p.nextFire))

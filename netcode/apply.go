@@ -7,7 +7,8 @@ import (
 )
 
 // PlayerDelta is one player entry of a snapshot: a whole player (Mask == fieldWhole), or the
-// fields of Mask that changed since the baseline, with X and Y as changes.
+// fields of Mask that changed since the baseline, with X and Y as differences from the
+// prediction and Aim as the change (mod 256).
 type PlayerDelta struct {
 	PlayerQ
 	Mask uint8
@@ -38,12 +39,20 @@ func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
 	id := uint32(0)
 	for used := 0; used < np && rd.err == nil; {
 		id += uint32(rd.uint("player id gap", u32))
-		mask := uint8(rd.uint("player mask", 255))
+		head := rd.sintIn("player mask", -32, 255)
+		mask := uint8(head)
 		p := PlayerDelta{PlayerQ: PlayerQ{ID: id}, Mask: mask}
 		used += 2
-		if mask == fieldWhole {
+		if head < 0 { // a small turn alone
+			if head == turnCode {
+				rd.fail("player mask %d: a turn of 0", head)
+			}
+			p.Mask, p.Aim = fieldAim, uint8(head-turnCode)
+		} else if mask == fieldWhole {
 			p.X = int32(rd.sint("player x"))
 			p.Y = int32(rd.sint("player y"))
+			p.VX = int32(rd.sint("player vx"))
+			p.VY = int32(rd.sint("player vy"))
 			p.Aim = uint8(rd.uint("player aim", 255))
 			p.Flags = PlayerFlags(rd.uint("player flags", 255))
 			p.Health = uint32(rd.uint("player health", u32))
@@ -51,7 +60,7 @@ func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
 			p.Deaths = uint32(rd.uint("player deaths", u32))
 			p.Hue = uint16(rd.uint("player hue", 359))
 			p.Name = rd.str("player name", maxNameBytes)
-			used += 9
+			used += wholeValues
 		} else {
 			if mask&fieldWhole != 0 || mask == 0 {
 				rd.fail("player mask %d", mask)
@@ -65,8 +74,13 @@ func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
 				used++
 			}
 			if mask&fieldAim != 0 {
-				p.Aim = uint8(rd.uint("player aim", 255))
+				p.Aim = uint8(rd.sintIn("player aim change", math.MinInt8, math.MaxInt8))
 				used++
+			}
+			if mask&fieldVel != 0 {
+				p.VX = int32(rd.sint("player vx"))
+				p.VY = int32(rd.sint("player vy"))
+				used += 2
 			}
 			if mask&fieldFlags != 0 {
 				p.Flags = PlayerFlags(rd.uint("player flags", 255))
@@ -76,13 +90,10 @@ func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
 				p.Health = uint32(rd.uint("player health", u32))
 				used++
 			}
-			if mask&fieldKills != 0 {
+			if mask&fieldScore != 0 {
 				p.Kills = uint32(rd.uint("player kills", u32))
-				used++
-			}
-			if mask&fieldDeaths != 0 {
 				p.Deaths = uint32(rd.uint("player deaths", u32))
-				used++
+				used += 2
 			}
 		}
 		if used > np {
@@ -164,13 +175,16 @@ func (a *Applier) Apply(d *SnapshotDelta) (*ViewState, error) {
 	out.Players = out.Players[:0]
 	out.Bullets = out.Bullets[:0]
 
+	ticks := d.Tick - base.Tick // a full snapshot's empty baseline has no players to predict
 	removed := func(id uint32) bool { _, ok := slices.BinarySearch(d.Removed, id); return ok }
 	bp, dp := base.Players, d.Players
 	for i, j := 0, 0; i < len(bp) || j < len(dp); {
 		switch {
 		case j == len(dp) || i < len(bp) && bp[i].ID < dp[j].ID:
 			if !removed(bp[i].ID) {
-				out.Players = append(out.Players, bp[i])
+				p := bp[i]
+				moveOn(&p, ticks) // as predicted
+				out.Players = append(out.Players, p)
 			}
 			i++
 		case i == len(bp) || dp[j].ID < bp[i].ID:
@@ -181,7 +195,7 @@ func (a *Applier) Apply(d *SnapshotDelta) (*ViewState, error) {
 			j++
 		default: // the same id in both
 			p := bp[i]
-			applyFields(&p, &dp[j])
+			applyFields(&p, &dp[j], ticks)
 			out.Players = append(out.Players, p)
 			i++
 			j++
@@ -219,11 +233,19 @@ func (a *Applier) Apply(d *SnapshotDelta) (*ViewState, error) {
 	return slot, nil
 }
 
-func applyFields(p *PlayerQ, d *PlayerDelta) {
+// moveOn moves player p on as predict predicts it, ticks later.
+func moveOn(p *PlayerQ, ticks uint32) {
+	x, y := predict(p, ticks)
+	p.X, p.Y = int32(x), int32(y)
+}
+
+// applyFields applies the entry d to player p, ticks after p's state.
+func applyFields(p *PlayerQ, d *PlayerDelta, ticks uint32) {
 	if d.Mask == fieldWhole {
 		*p = d.PlayerQ
 		return
 	}
+	moveOn(p, ticks)
 	if d.Mask&fieldX != 0 {
 		p.X += d.X
 	}
@@ -231,7 +253,10 @@ func applyFields(p *PlayerQ, d *PlayerDelta) {
 		p.Y += d.Y
 	}
 	if d.Mask&fieldAim != 0 {
-		p.Aim = d.Aim
+		p.Aim += d.Aim // mod 256
+	}
+	if d.Mask&fieldVel != 0 {
+		p.VX, p.VY = d.VX, d.VY
 	}
 	if d.Mask&fieldFlags != 0 {
 		p.Flags = d.Flags
@@ -239,10 +264,7 @@ func applyFields(p *PlayerQ, d *PlayerDelta) {
 	if d.Mask&fieldHealth != 0 {
 		p.Health = d.Health
 	}
-	if d.Mask&fieldKills != 0 {
-		p.Kills = d.Kills
-	}
-	if d.Mask&fieldDeaths != 0 {
-		p.Deaths = d.Deaths
+	if d.Mask&fieldScore != 0 {
+		p.Kills, p.Deaths = d.Kills, d.Deaths
 	}
 }

@@ -116,7 +116,10 @@ func (rd *reader) uint(what string, max uint64) uint64 {
 }
 
 // sint reads a signed integer that fits in 32 bits.
-func (rd *reader) sint(what string) int64 {
+func (rd *reader) sint(what string) int64 { return rd.sintIn(what, math.MinInt32, math.MaxInt32) }
+
+// sintIn reads an integer in [lo, hi].
+func (rd *reader) sintIn(what string, lo, hi int64) int64 {
 	if !rd.integer(what) {
 		return 0
 	}
@@ -124,7 +127,7 @@ func (rd *reader) sint(what string) int64 {
 	switch {
 	case err != nil:
 		rd.failRead(what, err, "want an integer")
-	case n < math.MinInt32 || n > math.MaxInt32:
+	case n < lo || n > hi:
 		rd.fail("%s: out of range", what)
 	default:
 		return n

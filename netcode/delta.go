@@ -15,7 +15,7 @@ import (
 // acknowledgement (a new client, a long stall, an ack outside what the server remembers) the
 // snapshot is full: it applies to nothing.
 //
-// A snapshot frame (version 2) is
+// A snapshot frame (version 3) is
 //
 //	[4, tick, lastSeq, baseTick, players, bullets, removed, checksum]
 //
@@ -239,7 +239,7 @@ func (e *DeltaEncoder) share(bs *tickStates) {
 	sd.players = out
 	players, sums := cur.players[:n], cur.sums[:n]
 	if slices.Equal(cur.ids, bs.ids) {
-		packEntries(out, bs.players[:n], players, sums)
+		packEntries(out, bs.players[:n], players, sums, cur.tick-bs.tick)
 		return
 	}
 	for i := range out {
@@ -248,7 +248,7 @@ func (e *DeltaEncoder) share(bs *tickStates) {
 			out[i] = sharedPlayer{entry: ownWord, id: players[i].ID, sum: sums[i]}
 			continue
 		}
-		packEntries(out[i:i+1], bs.players[j:j+1], players[i:i+1], sums[i:i+1])
+		packEntries(out[i:i+1], bs.players[j:j+1], players[i:i+1], sums[i:i+1], cur.tick-bs.tick)
 	}
 }
 
@@ -260,23 +260,29 @@ func (e *DeltaEncoder) share(bs *tickStates) {
 // a field longer than two bytes (a respawn's jump, say), it leaves to deltaWordAppended. The
 // loop does it all itself, calling nothing for most players: a call for each would cost
 // as much again in saving and reloading the loop's state.
-func packEntries(out []sharedPlayer, was, players []PlayerQ, sums []uint32) {
+func packEntries(out []sharedPlayer, was, players []PlayerQ, sums []uint32, ticks uint32) {
 	was, players, sums = was[:len(out)], players[:len(out)], sums[:len(out)]
+	t := int64(ticks)
 	for i := range out {
 		base, p := &was[i], &players[i]
 		var mask uint8
 		wb := wordBuilder{n: 1, values: 2} // the mask is byte 0, added at the end
-		if p.X != base.X {
+		if dx := int64(p.X) - int64(base.X) - int64(base.VX)*t; dx != 0 {
 			mask |= fieldX
-			wb.int(int64(p.X) - int64(base.X))
+			wb.int(dx)
 		}
-		if p.Y != base.Y {
+		if dy := int64(p.Y) - int64(base.Y) - int64(base.VY)*t; dy != 0 {
 			mask |= fieldY
-			wb.int(int64(p.Y) - int64(base.Y))
+			wb.int(dy)
 		}
 		if p.Aim != base.Aim {
 			mask |= fieldAim
-			wb.int(int64(p.Aim))
+			wb.int(int64(int8(p.Aim - base.Aim)))
+		}
+		if p.VX != base.VX || p.VY != base.VY {
+			mask |= fieldVel
+			wb.int(int64(p.VX))
+			wb.int(int64(p.VY))
 		}
 		if p.Flags != base.Flags {
 			mask |= fieldFlags
@@ -286,19 +292,18 @@ func packEntries(out []sharedPlayer, was, players []PlayerQ, sums []uint32) {
 			mask |= fieldHealth
 			wb.int(int64(p.Health))
 		}
-		if p.Kills != base.Kills {
-			mask |= fieldKills
+		if p.Kills != base.Kills || p.Deaths != base.Deaths {
+			mask |= fieldScore
 			wb.int(int64(p.Kills))
-		}
-		if p.Deaths != base.Deaths {
-			mask |= fieldDeaths
 			wb.int(int64(p.Deaths))
 		}
-		var entry entryWord // 0 for an unchanged player
-		switch {
+		var entry entryWord // 0 for a player as predicted
+		switch turn := int8(p.Aim - base.Aim); {
 		case mask == 0:
+		case mask == fieldAim && turn >= minTurn && turn <= maxTurn:
+			entry = entryWord(uint8(turn+turnCode)) | 1<<56 | 2<<59
 		case wb.n > maxWordEntry:
-			entry = deltaWordAppended(mask, base, p)
+			entry = deltaWordAppended(mask, base, p, ticks)
 		default:
 			entry = entryWord(wb.w|uint64(mask)) | entryWord(wb.n)<<56 | entryWord(wb.values)<<59
 		}
@@ -338,14 +343,14 @@ func (wb *wordBuilder) int(v int64) {
 // deltaWordAppended returns the word of any entry, that of player p against its baseline
 // state was, whose changed fields are mask: it encodes it with appendFields and reads the word
 // back.
-func deltaWordAppended(mask uint8, was, p *PlayerQ) entryWord {
-	var buf [40]byte // room for the longest entry: 1 + 9 + 9 (positions) + 2 + 2 + 5 + 5 + 5
-	b, n := appendFields(append(buf[:0], mask&0x7f), mask, was, p)
+func deltaWordAppended(mask uint8, was, p *PlayerQ, ticks uint32) entryWord {
+	var buf [48]byte // room for the longest entry: 1 + 9 + 9 (positions) + 2 + 5 + 5 + 2 + 5 + 5 + 5
+	b, n := appendChanges(buf[:0], mask, was, p, ticks)
 	if len(b) > maxWordEntry {
 		return ownWord
 	}
 	// The entry is buf's first bytes; the rest of buf is still zero.
-	return entryWord(binary.LittleEndian.Uint64(buf[:8])) | entryWord(len(b))<<56 | entryWord(2+n)<<59
+	return entryWord(binary.LittleEndian.Uint64(buf[:8])) | entryWord(len(b))<<56 | entryWord(1+n)<<59
 }
 
 // sharedFor returns the shared entries against baseline tick base, or nil.
@@ -747,17 +752,16 @@ func (e *DeltaEncoder) ownEntry(b []byte, id uint32, i int32, prev uint32, inBas
 	if !inBase {
 		b = appendUint(b, uint64(id-prev))
 		b = appendUint(b, uint64(fieldWhole))
-		return appendWhole(b, p), 2 + 9
+		return appendWhole(b, p), 2 + wholeValues
 	}
 	was, _ := baseStates.find(id, i)
-	mask := diff(was, p)
+	ticks := e.cur.tick - baseStates.tick
+	mask := diff(was, p, ticks)
 	if mask == 0 {
 		return b, 0
 	}
-	b = appendUint(b, uint64(id-prev))
-	b = append(b, mask&0x7f) // a positive fixint: bit 7 is fieldWhole, never set here
-	b, n := appendFields(b, mask, was, p)
-	return b, 2 + n
+	b, n := appendChanges(appendUint(b, uint64(id-prev)), mask, was, p, ticks)
+	return b, 1 + n
 }
 
 // bulletEntries appends to b the bullets of vb (vbi: their indices this tick) that are not in
@@ -880,21 +884,40 @@ func (nb *newBulletEntries) entry(i int32) ([]byte, bool) {
 	return nb.bytes[nb.starts[k]:nb.starts[k+1]], true
 }
 
-// appendFields appends the fields of mask: positions as changes from the baseline (small
-// numbers, a byte for a moving player), the rest as values. It returns how many it wrote.
-func appendFields(b []byte, mask uint8, was, p *PlayerQ) ([]byte, int) {
+// appendChanges appends the entry, without its id gap, of player p ticks after its baseline
+// state was, whose changed fields are mask (not 0): a small turn alone in one byte, else the
+// mask and its fields. It returns the msgpack values it appended.
+func appendChanges(b []byte, mask uint8, was, p *PlayerQ, ticks uint32) ([]byte, int) {
+	if turn := int8(p.Aim - was.Aim); mask == fieldAim && turn >= minTurn && turn <= maxTurn {
+		return append(b, uint8(turn+turnCode)), 1 // a negative fixint
+	}
+	b = append(b, mask&0x7f) // a positive fixint: bit 7 is fieldWhole, never set here
+	b, n := appendFields(b, mask, was, p, ticks)
+	return b, 1 + n
+}
+
+// appendFields appends the fields of mask, of player p ticks after its baseline state was:
+// positions as their differences from the prediction (none for a player moving on as it did),
+// the aim as its change, the rest as values. It returns how many values it wrote.
+func appendFields(b []byte, mask uint8, was, p *PlayerQ, ticks uint32) ([]byte, int) {
 	n := 0
+	x, y := predict(was, ticks)
 	if mask&fieldX != 0 {
-		b = appendInt(b, int64(p.X)-int64(was.X))
+		b = appendInt(b, int64(p.X)-x)
 		n++
 	}
 	if mask&fieldY != 0 {
-		b = appendInt(b, int64(p.Y)-int64(was.Y))
+		b = appendInt(b, int64(p.Y)-y)
 		n++
 	}
 	if mask&fieldAim != 0 {
-		b = appendUint(b, uint64(p.Aim))
+		b = appendInt(b, int64(int8(p.Aim-was.Aim)))
 		n++
+	}
+	if mask&fieldVel != 0 {
+		b = appendInt(b, int64(p.VX))
+		b = appendInt(b, int64(p.VY))
+		n += 2
 	}
 	if mask&fieldFlags != 0 {
 		b = appendUint(b, uint64(p.Flags))
@@ -904,21 +927,23 @@ func appendFields(b []byte, mask uint8, was, p *PlayerQ) ([]byte, int) {
 		b = appendUint(b, uint64(p.Health))
 		n++
 	}
-	if mask&fieldKills != 0 {
+	if mask&fieldScore != 0 {
 		b = appendUint(b, uint64(p.Kills))
-		n++
-	}
-	if mask&fieldDeaths != 0 {
 		b = appendUint(b, uint64(p.Deaths))
-		n++
+		n += 2
 	}
 	return b, n
 }
+
+// wholeValues is how many values appendWhole writes.
+const wholeValues = 11
 
 // appendWhole appends every field of an entering player, positions absolute.
 func appendWhole(b []byte, p *PlayerQ) []byte {
 	b = appendInt(b, int64(p.X))
 	b = appendInt(b, int64(p.Y))
+	b = appendInt(b, int64(p.VX))
+	b = appendInt(b, int64(p.VY))
 	b = appendUint(b, uint64(p.Aim))
 	b = appendUint(b, uint64(p.Flags))
 	b = appendUint(b, uint64(p.Health))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tickwire/tickwire/assets"
 	"github.com/tickwire/tickwire/game"
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // deltaWorld is a world of n players moving and firing at random, one per 200x200 units.
@@ -269,10 +270,11 @@ func TestShareBaselinesCounts(t *testing.T) {
 	}
 }
 
-// deltaWord returns the word of player p's shared entry against its baseline state was.
-func deltaWord(was, p *PlayerQ) entryWord {
+// deltaWord returns the word of player p's shared entry against its baseline state was,
+// ticks before.
+func deltaWord(was, p *PlayerQ, ticks uint32) entryWord {
 	var out [1]sharedPlayer
-	packEntries(out[:], []PlayerQ{*was}, []PlayerQ{*p}, []uint32{0})
+	packEntries(out[:], []PlayerQ{*was}, []PlayerQ{*p}, []uint32{0}, ticks)
 	return out[0].entry
 }
 
@@ -287,26 +289,44 @@ func TestDeltaWordHoldsTheEntry(t *testing.T) {
 	}
 	respawned := was
 	respawned.X, respawned.Y, respawned.Health, respawned.Deaths = 90000, 20, 100, 1
+	walker := was
+	walker.VX, walker.VY = 29, -29
+	walked := walker
+	walked.X, walked.Y = walker.X+3*29, walker.Y-3*29
+	turned := walked
+	turned.X, turned.VX = walker.X+2*29, 0
 	for _, c := range []struct {
-		p   PlayerQ
-		len int // of the entry
+		was, p PlayerQ
+		ticks  uint32
+		len    int // of the entry
 	}{
-		{was, 1}, // unchanged: no entry at all
-		{moved(3, -2, 10), 3},
-		{moved(3, -2, 200), 5}, // an aim of 128 or more takes two bytes
-		{moved(0, 0, 11), 2},
-		{moved(-1000, 0, 10), 4},
-		{moved(1000, 1, 200), 7}, // the most a word holds
-		{moved(1000, 1000, 11), 8},
-		{respawned, 10},
+		{was, was, 1, 0}, // unchanged: no entry at all
+		{was, moved(3, -2, 10), 1, 3},
+		{was, moved(3, -2, 200), 1, 5}, // an aim change beyond -32 to 127 takes two bytes
+		{was, moved(0, 0, 11), 1, 1},   // a small turn alone: one byte
+		{was, moved(0, 0, 9), 1, 1},    // back
+		{was, moved(0, 0, 25), 1, 1},   // maxTurn
+		{was, moved(0, 0, 26), 1, 2},   // beyond: mask and aim
+		{was, moved(0, 0, 250), 1, 1},  // minTurn
+		{was, moved(0, 0, 249), 1, 2},  // beyond: mask and aim
+		{was, moved(-1000, 0, 10), 1, 4},
+		{was, moved(1000, 1, 200), 1, 7}, // the most a word holds
+		{was, moved(1000, 1000, 11), 1, 8},
+		{was, respawned, 1, 11},
+		{walker, walked, 3, 0}, // walking on as predicted: no entry
+		{walker, turned, 3, 4}, // stopped a tick ago: x is 29 short, and vx, vy are new
 	} {
-		p := c.p
-		mask := diff(&was, &p)
-		want, n := appendFields([]byte{mask & 0x7f}, mask, &was, &p)
+		was, p := c.was, c.p
+		mask := diff(&was, &p, c.ticks)
+		var want []byte
+		n := 0
+		if mask != 0 {
+			want, n = appendChanges(nil, mask, &was, &p, c.ticks)
+		}
 		if len(want) != c.len {
 			t.Fatalf("%+v: a %d-byte entry, want a case of %d", p, len(want), c.len)
 		}
-		w := deltaWord(&was, &p)
+		w := deltaWord(&was, &p, c.ticks)
 		switch {
 		case mask == 0:
 			if w != 0 {
@@ -319,8 +339,8 @@ func TestDeltaWordHoldsTheEntry(t *testing.T) {
 		default:
 			var got [8]byte
 			binary.LittleEndian.PutUint64(got[:], uint64(w))
-			if !slices.Equal(got[:w.len()], want) || w.values() != 2+n {
-				t.Errorf("%+v: word %#x holds %x, %d values; want %x, %d", p, w, got[:w.len()], w.values(), want, 2+n)
+			if !slices.Equal(got[:w.len()], want) || w.values() != 1+n {
+				t.Errorf("%+v: word %#x holds %x, %d values; want %x, %d", p, w, got[:w.len()], w.values(), want, 1+n)
 			}
 		}
 	}
@@ -338,19 +358,29 @@ func TestDeltaWordPacksAsAppended(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	pick := func() int64 { return near[rng.IntN(len(near))] }
+	small := func() int32 { return int32(rng.IntN(81) - 40) } // a move
 	for range 200_000 {
-		was := PlayerQ{ID: 9, X: int32(pick()), Y: int32(pick()), Aim: uint8(pick()), Flags: PlayerFlags(pick()),
-			Health: uint32(pick()), Kills: uint32(pick()), Deaths: uint32(pick())}
+		was := PlayerQ{ID: 9, X: int32(pick()), Y: int32(pick()), VX: small(), VY: small(), Aim: uint8(pick()),
+			Flags: PlayerFlags(pick()), Health: uint32(pick()), Kills: uint32(pick()), Deaths: uint32(pick())}
+		ticks := uint32(1 + rng.IntN(20))
 		p := was
+		x, y := predict(&was, ticks)
+		p.X, p.Y = int32(x), int32(y)
 		// Each field changes now and then, by a value around a boundary (positions) or to one.
 		if rng.IntN(2) == 0 {
-			p.X = int32(int64(was.X) + pick())
+			p.X = int32(int64(p.X) + pick())
 		}
 		if rng.IntN(2) == 0 {
-			p.Y = int32(int64(was.Y) + pick())
+			p.Y = int32(int64(p.Y) + pick())
 		}
 		if rng.IntN(2) == 0 {
 			p.Aim = uint8(pick())
+		}
+		if rng.IntN(4) == 0 {
+			p.VX = small()
+		}
+		if rng.IntN(4) == 0 {
+			p.VY = int32(pick())
 		}
 		if rng.IntN(4) == 0 {
 			p.Flags = PlayerFlags(pick())
@@ -364,12 +394,12 @@ func TestDeltaWordPacksAsAppended(t *testing.T) {
 		if rng.IntN(4) == 0 {
 			p.Deaths = uint32(pick())
 		}
-		mask := diff(&was, &p)
+		mask := diff(&was, &p, ticks)
 		if mask == 0 {
 			continue
 		}
-		if got, want := deltaWord(&was, &p), deltaWordAppended(mask, &was, &p); got != want {
-			t.Fatalf("%+v against %+v: word %#x, want %#x", p, was, got, want)
+		if got, want := deltaWord(&was, &p, ticks), deltaWordAppended(mask, &was, &p, ticks); got != want {
+			t.Fatalf("%+v against %+v, %d ticks: word %#x, want %#x", p, was, ticks, got, want)
 		}
 	}
 }
@@ -552,6 +582,40 @@ func TestViewSurvivesAnAckFromTheFuture(t *testing.T) {
 		p, b, _, ok := v.find(tick)
 		if !ok || !slices.Equal(p, players) || !slices.Equal(b, []uint32{tick}) {
 			t.Fatalf("tick %d, ack %d: found %v, lists %v %v", tick, v.Ack, ok, p, b)
+		}
+	}
+}
+
+// TestDecodeTurnEntry: a negative mask is a small turn alone; the turn of 0 it could also
+// spell, and anything below -32, are refused.
+func TestDecodeTurnEntry(t *testing.T) {
+	frame := func(players ...any) []byte {
+		b, err := msgpack.Marshal([]any{MsgSnapshot, 1240, 60, 1234, players, []any{}, []any{}, 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var m ServerMessage
+	dec := NewServerDecoder()
+	if err := dec.Decode(frame(6, -13, 2, -32, 1, -1), &m); err != nil {
+		t.Fatal(err)
+	}
+	var got []PlayerDelta
+	for _, p := range m.Delta.Players {
+		got = append(got, PlayerDelta{PlayerQ: PlayerQ{ID: p.ID, Aim: p.Aim}, Mask: p.Mask})
+	}
+	want := []PlayerDelta{
+		{PlayerQ: PlayerQ{ID: 6, Aim: 3}, Mask: fieldAim},
+		{PlayerQ: PlayerQ{ID: 8, Aim: 256 - 16}, Mask: fieldAim},
+		{PlayerQ: PlayerQ{ID: 9, Aim: 15}, Mask: fieldAim},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("decoded %+v, want %+v", got, want)
+	}
+	for _, head := range []int{-16, -33} {
+		if err := dec.Decode(frame(6, head), &m); err == nil {
+			t.Errorf("mask %d: decoded, want an error", head)
 		}
 	}
 }

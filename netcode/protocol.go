@@ -4,7 +4,7 @@ import "github.com/tickwire/tickwire/game"
 
 // Subprotocol is the WebSocket subprotocol a client must offer. Its number is the protocol
 // version, raised on every incompatible change (see PROTOCOL.md, "Version history").
-const Subprotocol = "tickwire.v2"
+const Subprotocol = "tickwire.v3"
 
 // ReadLimit is the largest frame a client may send, in bytes. The largest legitimate client
 // message, a join with a long name, is well under it.
@@ -25,7 +25,7 @@ const (
 	MsgPing     MsgType = 5 // client → server
 	MsgPong     MsgType = 6 // server → client
 	MsgLeave    MsgType = 7 // both ways
-	MsgScores   MsgType = 8 // server → client, protocol 2: the room's scoreboard
+	MsgScores   MsgType = 8 // server → client: the room's scoreboard
 	MsgWatch    MsgType = 9 // client → server, spectators: the area to watch
 )
 
@@ -146,7 +146,7 @@ const (
 	MaxWatchRadius = 4000
 )
 
-// Scores is the room's scoreboard, sent to protocol 2 clients once a second: with interest
+// Scores is the room's scoreboard, sent to clients once a second: with interest
 // management a client does not see every player, but should see who leads.
 type Scores struct {
 	Players int          // players in the room

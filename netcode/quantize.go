@@ -50,6 +50,7 @@ func QuantizeAim(a float64) uint8 {
 type PlayerQ struct {
 	ID            uint32
 	X, Y          int32 // quarter units
+	VX, VY        int32 // quarter units per tick: the player's last move (game.Player.Moved)
 	Aim           uint8 // 256 steps a turn
 	Flags         PlayerFlags
 	Health        uint32
@@ -84,6 +85,7 @@ func (q *PlayerQ) quantize(p *game.Player) {
 		flags |= FlagAlive
 	}
 	q.ID, q.X, q.Y = uint32(p.ID), QuantizePos(p.Pos.X), QuantizePos(p.Pos.Y)
+	q.VX, q.VY = QuantizePos(p.Moved.X), QuantizePos(p.Moved.Y)
 	q.Flags, q.Health, q.Kills, q.Deaths = flags, uint32(max(p.Health, 0)), uint32(p.Kills), uint32(p.Deaths)
 	q.Hue, q.Name = p.Hue, p.Name
 }
@@ -97,27 +99,47 @@ func quantizeBullet(b *game.Bullet, tick uint32) BulletQ {
 
 // Player field bits of a delta entry's mask.
 const (
-	fieldX uint8 = 1 << iota
-	fieldY
-	fieldAim
-	fieldFlags
-	fieldHealth
-	fieldKills
-	fieldDeaths
-	fieldWhole // a player entering the view: every field, absolute, hue and name too
+	fieldX      uint8 = 1 << iota // x, as its difference from the prediction (predict)
+	fieldY                        // y, likewise
+	fieldAim                      // aim, as its change, mod 256
+	fieldVel                      // vx and vy
+	fieldFlags                    // flags
+	fieldHealth                   // health
+	fieldScore                    // kills and deaths
+	fieldWhole                    // a player entering the view: every field, absolute, hue and name too
 )
 
-// diff returns the mask of fields in which cur differs from base.
-func diff(base, cur *PlayerQ) uint8 {
+// A player whose only change is a small turn of its aim, by minTurn to maxTurn steps, has an
+// entry of one byte: the negative fixint turn+turnCode (-32 to -1) where the mask would be.
+// It is the entry of most players in view: they move as predicted, and turn a little.
+const (
+	minTurn, maxTurn = -16, 15
+	turnCode         = -16
+)
+
+// predict returns where a player whose state was p is expected ticks later: moving on as it
+// last moved. Both sides predict alike, and a delta sends a position only where the player
+// strayed from it; a player walking straight costs nothing.
+func predict(p *PlayerQ, ticks uint32) (x, y int64) {
+	return int64(p.X) + int64(p.VX)*int64(ticks), int64(p.Y) + int64(p.VY)*int64(ticks)
+}
+
+// diff returns the mask of fields in which cur, ticks after base, differs from what base
+// predicts.
+func diff(base, cur *PlayerQ, ticks uint32) uint8 {
 	var m uint8
-	if cur.X != base.X {
+	x, y := predict(base, ticks)
+	if int64(cur.X) != x {
 		m |= fieldX
 	}
-	if cur.Y != base.Y {
+	if int64(cur.Y) != y {
 		m |= fieldY
 	}
 	if cur.Aim != base.Aim {
 		m |= fieldAim
+	}
+	if cur.VX != base.VX || cur.VY != base.VY {
+		m |= fieldVel
 	}
 	if cur.Flags != base.Flags {
 		m |= fieldFlags
@@ -125,11 +147,8 @@ func diff(base, cur *PlayerQ) uint8 {
 	if cur.Health != base.Health {
 		m |= fieldHealth
 	}
-	if cur.Kills != base.Kills {
-		m |= fieldKills
-	}
-	if cur.Deaths != base.Deaths {
-		m |= fieldDeaths
+	if cur.Kills != base.Kills || cur.Deaths != base.Deaths {
+		m |= fieldScore
 	}
 	return m
 }
@@ -160,6 +179,7 @@ func playerSum(p *PlayerQ) uint32 {
 	c.add(p.ID)
 	c.add(uint32(p.X))
 	c.add(uint32(p.Y))
+	c.add(uint32(uint16(p.VX)) | uint32(p.VY)<<16)
 	c.add(uint32(p.Aim) | uint32(p.Flags)<<8)
 	c.add(p.Health)
 	c.add(p.Kills)

@@ -28,7 +28,7 @@ type Config struct {
 	MaxConnsPerIP   int           // WebSocket connections from one IP address; default 32
 	MaxRooms        int           // rooms in the process; default 100
 	RoomIdleTimeout time.Duration // how long an empty room stays open; default 30s
-	ViewRadius      float64       // protocol 2: how far a player sees, in world units; default 700
+	ViewRadius      float64       // how far a player sees, in world units; default 700
 	ArenaSize       float64       // arena side in world units; 0 means the map's own size
 	Map             string        // embedded map name; default "courtyard"
 	Seed            uint64        // world seed; 0 picks one at random

@@ -38,7 +38,7 @@ type RoomConfig struct {
 	TickRate     int // ticks per second
 	SnapshotRate int // snapshots per second; divides TickRate
 	MaxPlayers   int
-	// ViewRadius is how far a protocol 2 client sees, in world units.
+	// ViewRadius is how far a client sees, in world units.
 	ViewRadius float64
 	// ReconnectGrace is how long the player of a connection lost by accident stays in the
 	// world, waiting for its client to come back with its token. 0 removes it at once.
@@ -81,10 +81,10 @@ type Room struct {
 	world     *game.World
 	members   map[*netcode.Session]*member // connected members by session
 	order     []*member                    // all members in join order: the order their inputs reach the world
-	delta     *netcode.DeltaEncoder        // delta snapshots, for protocol 2
+	delta     *netcode.DeltaEncoder        // delta snapshots
 	stepInput []game.Input
 	sendEvery uint32
-	building  []*member // this tick's members with a protocol 2 snapshot to build
+	building  []*member // this tick's members with a snapshot to build
 	acks      []uint32  // their acknowledged ticks
 	build     func(sc *netcode.DeltaScratch, m *member)
 	scratch   netcode.DeltaScratch // for the share of the snapshots the Run goroutine builds

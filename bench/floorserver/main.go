@@ -135,7 +135,7 @@ func newFloor(tickRate int, frame []byte, arena float64) *floor {
 	}
 }
 
-// buildFrame makes a valid protocol 2 snapshot frame of size bytes (at least 40): a full
+// buildFrame makes a valid protocol 3 snapshot frame of size bytes (at least 40): a full
 // snapshot of whole players whose names fill it out, with the tick and lastSeq as fixed-width
 // uint32 (msgpack 0xce) at known offsets, so that a writer can stamp them in place:
 //
@@ -146,9 +146,9 @@ func newFloor(tickRate int, frame []byte, arena float64) *floor {
 func buildFrame(size int) []byte {
 	head := []byte{0x98, byte(netcode.MsgSnapshot), 0xce, 0, 0, 0, 0, 0xce, 0, 0, 0, 0, 0x00}
 	tail := []byte{0x90, 0x90, 0x00}
-	// A whole player: gap 1, mask 128, x, y (uint16), aim, flags, health, kills, deaths, hue
-	// 200, then its name as a fixstr.
-	entry := []byte{0x01, 0xcc, 0x80, 0xcd, 0x3e, 0x80, 0xcd, 0x1f, 0x40, 0x00, 0x01, 0x64, 0x00, 0x00, 0xcc, 0xc8}
+	// A whole player: gap 1, mask 128, x, y (uint16), vx, vy, aim, flags, health, kills,
+	// deaths, hue 200, then its name as a fixstr.
+	entry := []byte{0x01, 0xcc, 0x80, 0xcd, 0x3e, 0x80, 0xcd, 0x1f, 0x40, 0x00, 0x00, 0x00, 0x01, 0x64, 0x00, 0x00, 0xcc, 0xc8}
 	const minName, maxName = 1, 16
 	per := len(entry) + 1 + minName
 	room := max(size-len(head)-len(tail)-3, per) // 3: the players array's 0xdc header
@@ -162,7 +162,7 @@ func buildFrame(size int) []byte {
 		players = append(players, 0xa0|byte(name))
 		players = append(players, "floorfloorfloorf"[:name]...)
 	}
-	frame := append(head, 0xdc, byte(n*11>>8), byte(n*11))
+	frame := append(head, 0xdc, byte(n*13>>8), byte(n*13)) // 13 values a player
 	frame = append(frame, players...)
 	return append(frame, tail...)
 }

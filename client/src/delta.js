@@ -1,6 +1,6 @@
-// Protocol 2 snapshots: decoding a delta and applying it to the state it was made against.
+// Protocol 3 snapshots: decoding a delta and applying it to the state it was made against.
 // The browser's mirror of netcode/delta.go and netcode/apply.go; netcode/PROTOCOL.md
-// ("snapshot (4), version 2") is the contract, and test/delta.test.js replays the vectors the
+// ("snapshot (4)") is the contract, and test/delta.test.js replays the vectors the
 // Go side generated (netcode/testdata/delta-vectors.json), so the two cannot drift apart.
 //
 // Pure: no DOM.
@@ -12,7 +12,10 @@ export const AIM_STEPS = 256;
 /** How many applied states the client keeps: the server remembers as many sent snapshots. */
 export const RING_LEN = 16;
 
-const FIELD = Object.freeze({ X: 1, Y: 2, AIM: 4, FLAGS: 8, HEALTH: 16, KILLS: 32, DEATHS: 64, WHOLE: 128 });
+const FIELD = Object.freeze({ X: 1, Y: 2, AIM: 4, VEL: 8, FLAGS: 16, HEALTH: 32, SCORE: 64, WHOLE: 128 });
+
+/** A negative mask, -32 to -1, is a small turn alone: the aim changed by mask - TURN_CODE. */
+const TURN_CODE = -16;
 
 /** DeltaError: a snapshot that cannot be applied. `reason` is 'no-baseline', 'checksum' or 'bad'. */
 export class DeltaError extends Error {
@@ -38,8 +41,17 @@ function uint(what, v, max = 0xffffffff) {
   return v;
 }
 
+function sint(what, v, min, max) {
+  int(what, v);
+  if (v < min || v > max) bad(`${what}: out of range`);
+  return v;
+}
+
+const I32 = 0x7fffffff;
+const pos = (what, v) => sint(what, v, -I32 - 1, I32);
+
 /**
- * decodeDelta reads a decoded protocol 2 snapshot array
+ * decodeDelta reads a decoded protocol 3 snapshot array
  * [4, tick, lastSeq, baseTick, players, bullets, removed, checksum] into
  * { tick, lastSeq, baseTick, players: [{id, mask, ...fields}], bullets: [...], removed: [ids], checksum }.
  */
@@ -54,15 +66,23 @@ export function decodeDelta(m) {
   let id = 0;
   for (let i = 0; i < players.length;) {
     id += uint('player id gap', players[i++]);
-    const mask = uint('player mask', players[i++], 255);
+    const head = sint('player mask', players[i++], -32, 255);
+    if (head < 0) {
+      if (head === TURN_CODE) bad(`player ${id}: mask ${head}, a turn of 0`);
+      d.players.push({ id, mask: FIELD.AIM, aim: head - TURN_CODE });
+      continue;
+    }
+    const mask = head;
     const p = { id, mask };
     const next = (what) => {
       if (i >= players.length) bad(`player ${id}: ${what} missing`);
       return players[i++];
     };
     if (mask === FIELD.WHOLE) {
-      p.x = int('x', next('x'));
-      p.y = int('y', next('y'));
+      p.x = pos('x', next('x'));
+      p.y = pos('y', next('y'));
+      p.vx = pos('vx', next('vx'));
+      p.vy = pos('vy', next('vy'));
       p.aim = uint('aim', next('aim'), 255);
       p.flags = uint('flags', next('flags'), 255);
       p.health = uint('health', next('health'));
@@ -73,13 +93,19 @@ export function decodeDelta(m) {
       if (typeof p.name !== 'string') bad('name: want a string');
     } else {
       if (mask === 0 || mask & FIELD.WHOLE) bad(`player ${id}: mask ${mask}`);
-      if (mask & FIELD.X) p.x = int('dx', next('dx'));
-      if (mask & FIELD.Y) p.y = int('dy', next('dy'));
-      if (mask & FIELD.AIM) p.aim = uint('aim', next('aim'), 255);
+      if (mask & FIELD.X) p.x = pos('dx', next('dx'));
+      if (mask & FIELD.Y) p.y = pos('dy', next('dy'));
+      if (mask & FIELD.AIM) p.aim = sint('aim change', next('aim change'), -128, 127);
+      if (mask & FIELD.VEL) {
+        p.vx = pos('vx', next('vx'));
+        p.vy = pos('vy', next('vy'));
+      }
       if (mask & FIELD.FLAGS) p.flags = uint('flags', next('flags'), 255);
       if (mask & FIELD.HEALTH) p.health = uint('health', next('health'));
-      if (mask & FIELD.KILLS) p.kills = uint('kills', next('kills'));
-      if (mask & FIELD.DEATHS) p.deaths = uint('deaths', next('deaths'));
+      if (mask & FIELD.SCORE) {
+        p.kills = uint('kills', next('kills'));
+        p.deaths = uint('deaths', next('deaths'));
+      }
     }
     d.players.push(p);
   }
@@ -109,7 +135,8 @@ const mix = (h, w) => Math.imul((h ^ w) >>> 0, FNV_PRIME) >>> 0;
 /** playerSum is one player's checksum word. */
 export function playerSum(p) {
   let h = FNV_OFFSET;
-  for (const w of [p.id, p.x, p.y, p.aim | (p.flags << 8), p.health, p.kills, p.deaths]) h = mix(h, w);
+  const vel = (p.vx & 0xffff) | (p.vy << 16);
+  for (const w of [p.id, p.x, p.y, vel, p.aim | (p.flags << 8), p.health, p.kills, p.deaths]) h = mix(h, w);
   return h;
 }
 
@@ -124,7 +151,7 @@ export function checksum(players, bullets) {
 /**
  * Applier keeps the last RING_LEN applied states and applies deltas to them. A state is
  * { tick, players, bullets }: players sorted by id with quantized fields
- * (id, x, y, aim, flags, health, kills, deaths, hue, name), bullets sorted by id
+ * (id, x, y, vx, vy, aim, flags, health, kills, deaths, hue, name), bullets sorted by id
  * (id, owner, x, y, vx, vy, tick).
  */
 export class Applier {
@@ -140,12 +167,13 @@ export class Applier {
       if (!base) throw new DeltaError('no-baseline', `baseline tick ${d.baseTick} is not among the applied states`);
     }
     const removed = new Set(d.removed);
+    const ticks = d.tick - base.tick; // how far to move the baseline's players on
     const players = [];
     const bp = base.players;
     const dp = d.players;
     for (let i = 0, j = 0; i < bp.length || j < dp.length;) {
       if (j === dp.length || (i < bp.length && bp[i].id < dp[j].id)) {
-        if (!removed.has(bp[i].id)) players.push(bp[i]);
+        if (!removed.has(bp[i].id)) players.push(moveOn(bp[i], ticks)); // as predicted
         i++;
       } else if (i === bp.length || dp[j].id < bp[i].id) {
         if (dp[j].mask !== FIELD.WHOLE) throw new DeltaError('bad', `a change to player ${dp[j].id}, who is not in the baseline`);
@@ -153,7 +181,7 @@ export class Applier {
         players.push(whole);
         j++;
       } else {
-        players.push(applyFields(bp[i], dp[j]));
+        players.push(applyFields(bp[i], dp[j], ticks));
         i++;
         j++;
       }
@@ -186,19 +214,34 @@ export class Applier {
   }
 }
 
-function applyFields(p, d) {
+/**
+ * moveOn returns player p as the server predicts it, ticks later: moving on as it last moved
+ * (vx, vy a tick). A delta sends a position only where the player strayed from this.
+ */
+function moveOn(p, ticks) {
+  if (ticks === 0 || (p.vx === 0 && p.vy === 0)) return p;
+  return { ...p, x: p.x + p.vx * ticks, y: p.y + p.vy * ticks };
+}
+
+function applyFields(p, d, ticks) {
   if (d.mask === FIELD.WHOLE) {
     const { mask, ...whole } = d;
     return whole;
   }
-  const q = { ...p };
-  if (d.mask & FIELD.X) q.x = p.x + d.x;
-  if (d.mask & FIELD.Y) q.y = p.y + d.y;
-  if (d.mask & FIELD.AIM) q.aim = d.aim;
+  const q = { ...p, x: p.x + p.vx * ticks, y: p.y + p.vy * ticks };
+  if (d.mask & FIELD.X) q.x += d.x;
+  if (d.mask & FIELD.Y) q.y += d.y;
+  if (d.mask & FIELD.AIM) q.aim = (p.aim + d.aim) & 0xff;
+  if (d.mask & FIELD.VEL) {
+    q.vx = d.vx;
+    q.vy = d.vy;
+  }
   if (d.mask & FIELD.FLAGS) q.flags = d.flags;
   if (d.mask & FIELD.HEALTH) q.health = d.health;
-  if (d.mask & FIELD.KILLS) q.kills = d.kills;
-  if (d.mask & FIELD.DEATHS) q.deaths = d.deaths;
+  if (d.mask & FIELD.SCORE) {
+    q.kills = d.kills;
+    q.deaths = d.deaths;
+  }
   return q;
 }
 

@@ -1,4 +1,4 @@
-// The Tickwire wire protocol, version 2: the browser's mirror of netcode/protocol.go,
+// The Tickwire wire protocol, version 3: the browser's mirror of netcode/protocol.go,
 // netcode/close.go and netcode/codec.go. netcode/PROTOCOL.md is the contract; change the
 // three together.
 //
@@ -16,9 +16,9 @@ const decode = (bytes) => decoder.decode(bytes);
 
 /**
  * The WebSocket subprotocol the client offers, the only one: its number is the protocol
- * version. Version 2 snapshots are deltas over what the player can see (delta.js).
+ * version. Snapshots are deltas over what the player can see (delta.js).
  */
-export const PROTOCOL = 'tickwire.v2';
+export const PROTOCOL = 'tickwire.v3';
 
 /** The largest frame the server reads from a client, in bytes. */
 export const READ_LIMIT = 1024;
@@ -250,7 +250,7 @@ function decodeWelcome(m) {
 }
 
 /**
- * decodeSnapshot reads a protocol 2 snapshot, [4, tick, lastSeq, baseTick, players, bullets,
+ * decodeSnapshot reads a protocol 3 snapshot, [4, tick, lastSeq, baseTick, players, bullets,
  * removed, checksum], into delta.js's form: quantized, and still to be applied to its baseline.
  */
 function decodeSnapshot(m) {

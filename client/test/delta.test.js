@@ -1,4 +1,4 @@
-// Replays the Go side's protocol 2 test vectors through the browser's applier: the same
+// Replays the Go side's protocol 3 test vectors through the browser's applier: the same
 // frames must give the same states, and the same errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +26,7 @@ for (const c of vectors.cases) {
       }
       const s = applier.apply(d);
       assert.equal(s.tick, step.tick, `step ${i}: tick`);
-      const players = s.players.map((p) => [p.id, p.x, p.y, p.aim, p.flags, p.health, p.kills, p.deaths, p.hue, p.name]);
+      const players = s.players.map((p) => [p.id, p.x, p.y, p.vx, p.vy, p.aim, p.flags, p.health, p.kills, p.deaths, p.hue, p.name]);
       assert.deepEqual(players, step.players ?? [], `step ${i}: players`);
       const bullets = s.bullets.map((b) => [b.id, b.owner, b.vx >>> 0, b.vy >>> 0]);
       assert.deepEqual(bullets, step.bullets ?? [], `step ${i}: bullets`);

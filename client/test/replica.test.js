@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { Replica } from '../src/replica.js';
 import { checksum } from '../src/delta.js';
 
-// Quantized: x, y in quarter units, aim in 256ths of a turn.
-const alice = { id: 3, x: 400, y: 800, aim: 64, flags: 1, health: 100, kills: 0, deaths: 0, hue: 10, name: 'Alice' };
-const bob = { id: 5, x: 1200, y: 800, aim: 0, flags: 0, health: 0, kills: 1, deaths: 2, hue: 200, name: 'Bob' };
+// Quantized: x, y in quarter units, vx, vy in quarter units a tick, aim in 256ths of a turn.
+const alice = { id: 3, x: 400, y: 800, vx: 4, vy: 0, aim: 64, flags: 1, health: 100, kills: 0, deaths: 0, hue: 10, name: 'Alice' };
+const bob = { id: 5, x: 1200, y: 800, vx: 0, vy: 0, aim: 0, flags: 0, health: 0, kills: 1, deaths: 2, hue: 200, name: 'Bob' };
 const shot = { id: 9, owner: 3, x: 400, y: 400, vx: 3200, vy: 0 };
 
 function full(tick, lastSeq, players, bullets = []) {
@@ -30,12 +30,13 @@ test('a full snapshot becomes a state in world units, and its tick the ack', () 
 test('a delta applies to its baseline; players leave when removed', () => {
   const r = new Replica(30);
   r.receive(full(30, 4, [alice, bob]));
-  const moved = { ...alice, x: alice.x + 8 };
+  // Alice is expected to move on 4 a tick, to 408 two ticks later; she went 8 further.
+  const moved = { ...alice, x: 416 };
   const s = r.receive({
     tick: 32, lastSeq: 6, baseTick: 30, players: [{ id: 3, mask: 1, x: 8 }], bullets: [], removed: [5],
     checksum: checksum([moved], []),
   });
-  assert.deepEqual(s.players.map((p) => [p.id, p.x]), [[3, 102]]);
+  assert.deepEqual(s.players.map((p) => [p.id, p.x]), [[3, 104]]);
   assert.equal(r.ack, 32);
   assert.equal(r.resyncs, 0);
 });
@@ -63,4 +64,12 @@ test('reset: a new connection starts from a full snapshot', () => {
   r.reset();
   assert.equal(r.ack, 0);
   assert.equal(r.receive({ tick: 32, lastSeq: 5, baseTick: 30, players: [], bullets: [], removed: [], checksum: checksum([alice], []) }), null);
+});
+
+test('a player the delta does not mention moves on as predicted', () => {
+  const r = new Replica(30);
+  r.receive(full(30, 4, [alice]));
+  // Three ticks on, Alice walked on at 4 a tick: nothing is sent of her.
+  const s = r.receive({ tick: 33, lastSeq: 5, baseTick: 30, players: [], bullets: [], removed: [], checksum: checksum([{ ...alice, x: 412 }], []) });
+  assert.deepEqual(s.players.map((p) => [p.id, p.x, p.y]), [[3, 103, 200]]);
 });
