@@ -103,20 +103,19 @@ func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
 	}
 
 	nb := rd.array("bullets")
-	if nb%6 != 0 {
-		rd.fail("bullets: %d values, not a multiple of 6", nb)
+	if nb%bulletValues != 0 {
+		rd.fail("bullets: %d values, not a multiple of %d", nb, bulletValues)
 	}
 	s.Bullets = s.Bullets[:0]
 	id = 0
-	for i := 0; i < nb/6 && rd.err == nil; i++ {
+	for i := 0; i < nb/bulletValues && rd.err == nil; i++ {
 		id += uint32(rd.uint("bullet id gap", u32))
 		s.Bullets = append(s.Bullets, BulletQ{
 			ID:    id,
 			Owner: uint32(rd.uint("bullet owner", u32)),
 			X:     int32(rd.sint("bullet x")),
 			Y:     int32(rd.sint("bullet y")),
-			VX:    int32(rd.sint("bullet vx")),
-			VY:    int32(rd.sint("bullet vy")),
+			Dir:   uint16(rd.uint("bullet dir", DirSteps-1)),
 			Tick:  s.Tick,
 		})
 	}

@@ -154,7 +154,8 @@ func (c *Client) viewSnapshot(v *ViewState, lastSeq uint32) Snapshot {
 	rate := float32(max(c.Welcome.TickRate, 1))
 	for _, b := range v.Bullets {
 		dt := float32(v.Tick-b.Tick) / rate
-		vx, vy := float32(b.VX)/PosScale, float32(b.VY)/PosScale
+		vx64, vy64 := BulletVelocity(b.Dir, c.Welcome.Rules.BulletSpeed)
+		vx, vy := float32(vx64), float32(vy64)
 		s.Bullets = append(s.Bullets, BulletState{
 			ID: b.ID, Owner: b.Owner, X: float32(b.X)/PosScale + vx*dt, Y: float32(b.Y)/PosScale + vy*dt, VX: vx, VY: vy,
 		})

@@ -385,11 +385,12 @@ func (e *Encoder) Welcome(m Welcome) []byte {
 	w.f64(mi.Width)
 	w.f64(mi.Height)
 	r := m.Rules
-	w.array(4)
+	w.array(5)
 	w.f64(r.PlayerRadius)
 	w.f64(r.BulletRadius)
 	w.uint(uint64(r.MaxHealth))
 	w.f64(r.PlayerSpeed)
+	w.f64(r.BulletSpeed)
 	w.str(m.RoomID)
 	w.str(m.Token)
 	return w.bytesCopy()

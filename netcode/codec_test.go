@@ -165,7 +165,7 @@ func TestServerMessagesRoundTrip(t *testing.T) {
 	welcome := Welcome{
 		PlayerID: 3, TickRate: 30, SnapshotRate: 15,
 		Map:    MapInfo{Name: "m", TileSize: 40, Cols: 2, Rows: 1, Tiles: ".S", Width: 80, Height: 40},
-		Rules:  RulesInfo{PlayerRadius: 16, BulletRadius: 4, MaxHealth: 100, PlayerSpeed: 220},
+		Rules:  RulesInfo{PlayerRadius: 16, BulletRadius: 4, MaxHealth: 100, PlayerSpeed: 220, BulletSpeed: 800},
 		RoomID: "k3x9m2qa", Token: "6f1c2d4e-8a9b-4c3d-9e1f-0a1b2c3d4e5f",
 	}
 	tests := []struct {
@@ -236,7 +236,7 @@ func TestFullSnapshotMatchesWorld(t *testing.T) {
 			t.Errorf("player %d: %+v, want %+v", i, p, want)
 		}
 	}
-	if b := s.Bullets[0]; b.Owner != uint32(w.Players[0].ID) || b.VY <= 0 {
+	if b := s.Bullets[0]; b.Owner != uint32(w.Players[0].ID) || b.Dir != QuantizeDir(w.Bullets[0].Vel) || b.Dir == 0 || b.Dir >= DirSteps/2 {
 		t.Errorf("bullet %+v", b)
 	}
 	dec := NewServerDecoder()

@@ -20,8 +20,8 @@ import (
 //	[4, tick, lastSeq, baseTick, players, bullets, removed, checksum]
 //
 // where baseTick is 0 for a full snapshot, players is a flat array of entries
-// (idGap, mask, fields...), bullets a flat array of entering bullets (idGap, owner, x, y, vx,
-// vy), removed a flat array of id gaps, and checksum 16 bits over the visible state after the
+// (idGap, mask, fields...), bullets a flat array of entering bullets (idGap, owner, x, y,
+// dir), removed a flat array of id gaps, and checksum 16 bits over the visible state after the
 // snapshot is applied. PROTOCOL.md has the details.
 
 // ringLen is how many sent snapshots a client's view remembers as possible baselines, and how
@@ -836,7 +836,7 @@ func mixID(sum checksum, id uint32) checksum { return (sum ^ checksum(id)) * fnv
 
 // bulletValues is the msgpack values of an entering bullet's entry: id gap, owner, x, y, vx,
 // vy.
-const bulletValues = 6
+const bulletValues = 5
 
 // appendBullet appends the entry of the bullet at index i this tick, after its id gap: a copy
 // of the one encoded in Update if the bullet is new this tick, as nearly every bullet entering
@@ -853,8 +853,7 @@ func appendBulletEntry(b []byte, q *BulletQ) []byte {
 	b = appendUint(b, uint64(q.Owner))
 	b = appendInt(b, int64(q.X))
 	b = appendInt(b, int64(q.Y))
-	b = appendInt(b, int64(q.VX))
-	return appendInt(b, int64(q.VY))
+	return appendUint(b, uint64(q.Dir))
 }
 
 // newBulletEntries holds the entries, without their id gaps, of a tick's new bullets: those

@@ -79,7 +79,7 @@ func sameView(got *ViewState, want ViewState) bool {
 	}
 	for i, b := range got.Bullets {
 		w := want.Bullets[i]
-		if b.ID != w.ID || b.Owner != w.Owner || b.VX != w.VX || b.VY != w.VY {
+		if b.ID != w.ID || b.Owner != w.Owner || b.Dir != w.Dir {
 			return false
 		}
 	}
@@ -428,7 +428,7 @@ func TestBulletEntries(t *testing.T) {
 		for id := uint32(1); id < 200; id++ {
 			if rng.IntN(3) != 0 {
 				v := func() int32 { return int32(rng.IntN(1<<18)-1<<17) >> rng.IntN(18) }
-				e.bullets = append(e.bullets, BulletQ{ID: id, Owner: uint32(rng.IntN(3000)), X: v(), Y: v(), VX: v(), VY: v()})
+				e.bullets = append(e.bullets, BulletQ{ID: id, Owner: uint32(rng.IntN(3000)), X: v(), Y: v(), Dir: uint16(rng.Uint32())})
 			}
 		}
 		e.newBullets.encode(e.bullets, rng.IntN(len(e.bullets)+1))
@@ -455,10 +455,11 @@ func TestBulletEntries(t *testing.T) {
 				q := e.bullets[vbi[k]]
 				wantB = appendUint(wantB, uint64(id-prev))
 				wantB = appendUint(wantB, uint64(q.Owner))
-				for _, v := range []int32{q.X, q.Y, q.VX, q.VY} {
+				for _, v := range []int32{q.X, q.Y} {
 					wantB = appendInt(wantB, int64(v))
 				}
-				wantCount, prev = wantCount+6, id
+				wantB = appendUint(wantB, uint64(q.Dir))
+				wantCount, prev = wantCount+5, id
 			}
 		}
 		for _, id := range base {

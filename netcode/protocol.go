@@ -71,6 +71,7 @@ type RulesInfo struct {
 	BulletRadius float64
 	MaxHealth    int
 	PlayerSpeed  float64
+	BulletSpeed  float64 // units per second: every bullet flies at it
 }
 
 // NewWelcome describes world w to the player id.
@@ -86,7 +87,7 @@ func NewWelcome(w *game.World, id game.EntityID, snapshotRate int) Welcome {
 		},
 		Rules: RulesInfo{
 			PlayerRadius: r.PlayerRadius, BulletRadius: r.BulletRadius,
-			MaxHealth: r.MaxHealth, PlayerSpeed: r.PlayerSpeed,
+			MaxHealth: r.MaxHealth, PlayerSpeed: r.PlayerSpeed, BulletSpeed: r.BulletSpeed,
 		},
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/tickwire/tickwire/game"
 )
 
 // quantizeAimMod is QuantizeAim as it was first written, with math.Mod and math.Round: the
@@ -65,5 +67,31 @@ func TestQuantizeAimMatchesMod(t *testing.T) {
 		check(math.Float64frombits(rng.Uint64()))  // anything at all
 		check((rng.Float64()*2 - 1) * 1e6)         // many turns
 		check(math.Ldexp(rng.Float64()-0.5, rng.IntN(120)-60))
+	}
+}
+
+// TestBulletDirection: a bullet's direction goes on the wire as the nearest of 65536 steps a
+// turn, and the velocity a client computes from it is the bullet's within half a step.
+func TestBulletDirection(t *testing.T) {
+	for _, c := range []struct {
+		v    game.Vec
+		want uint16
+	}{
+		{game.Vec{X: 800}, 0}, {game.Vec{Y: 800}, 16384}, {game.Vec{X: -800}, 32768}, {game.Vec{Y: -800}, 49152},
+		{game.Vec{X: 1, Y: 1}, 8192}, {game.Vec{X: 1, Y: -1e-9}, 0}, // just below the x axis rounds to 0, not 65536
+	} {
+		if got := QuantizeDir(c.v); got != c.want {
+			t.Errorf("QuantizeDir(%v) = %d, want %d", c.v, got, c.want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const speed = 800
+	for range 100_000 {
+		a := rng.Float64() * 2 * math.Pi
+		v := game.Vec{X: math.Cos(a) * speed, Y: math.Sin(a) * speed}
+		vx, vy := BulletVelocity(QuantizeDir(v), speed)
+		if off := math.Hypot(vx-v.X, vy-v.Y); off > speed*math.Pi/DirSteps*1.0001 {
+			t.Fatalf("direction %v: velocity %v, %v is %v off, more than half a step", v, vx, vy, off)
+		}
 	}
 }

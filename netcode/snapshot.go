@@ -58,14 +58,15 @@ func (sd *ServerDecoder) Decode(b []byte, m *ServerMessage) error {
 		mi.Tiles = rd.str("tiles", maxServerString)
 		mi.Width = rd.float("width")
 		mi.Height = rd.float("height")
-		if rd.array("rules") != 4 {
-			rd.fail("rules: want 4 fields")
+		if rd.array("rules") != 5 {
+			rd.fail("rules: want 5 fields")
 		}
 		r := &w.Rules
 		r.PlayerRadius = rd.float("playerRadius")
 		r.BulletRadius = rd.float("bulletRadius")
 		r.MaxHealth = int(rd.uint("maxHealth", u32))
 		r.PlayerSpeed = rd.float("playerSpeed")
+		r.BulletSpeed = rd.float("bulletSpeed")
 		w.RoomID = rd.str("roomId", maxServerString)
 		w.Token = rd.str("token", maxServerString)
 	case MsgSnapshot:

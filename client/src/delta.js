@@ -9,6 +9,9 @@
 export const POS_SCALE = 4;
 export const AIM_STEPS = 256;
 
+/** Steps a turn of a bullet's direction. */
+export const DIR_STEPS = 65536;
+
 /** How many applied states the client keeps: the server remembers as many sent snapshots. */
 export const RING_LEN = 16;
 
@@ -109,14 +112,14 @@ export function decodeDelta(m) {
     }
     d.players.push(p);
   }
-  if (bullets.length % 6 !== 0) bad('bullets: not a multiple of 6 values');
+  if (bullets.length % 5 !== 0) bad('bullets: not a multiple of 5 values');
   id = 0;
-  for (let i = 0; i < bullets.length; i += 6) {
+  for (let i = 0; i < bullets.length; i += 5) {
     id += uint('bullet id gap', bullets[i]);
     d.bullets.push({
       id, owner: uint('bullet owner', bullets[i + 1]),
-      x: int('bullet x', bullets[i + 2]), y: int('bullet y', bullets[i + 3]),
-      vx: int('bullet vx', bullets[i + 4]), vy: int('bullet vy', bullets[i + 5]), tick: d.tick,
+      x: pos('bullet x', bullets[i + 2]), y: pos('bullet y', bullets[i + 3]),
+      dir: uint('bullet dir', bullets[i + 4], DIR_STEPS - 1), tick: d.tick,
     });
   }
   id = 0;
@@ -152,7 +155,7 @@ export function checksum(players, bullets) {
  * Applier keeps the last RING_LEN applied states and applies deltas to them. A state is
  * { tick, players, bullets }: players sorted by id with quantized fields
  * (id, x, y, vx, vy, aim, flags, health, kills, deaths, hue, name), bullets sorted by id
- * (id, owner, x, y, vx, vy, tick).
+ * (id, owner, x, y, dir, tick).
  */
 export class Applier {
   constructor() {
@@ -250,8 +253,14 @@ export function toWorld(p) {
   return { ...p, x: p.x / POS_SCALE, y: p.y / POS_SCALE, aim: (p.aim * 2 * Math.PI) / AIM_STEPS };
 }
 
-/** bulletAt returns where a quantized bullet is at tick t, in world units. */
-export function bulletAt(b, t, tickRate) {
+/**
+ * bulletAt returns where a quantized bullet is at tick t, and its velocity, in world units: it
+ * flies straight in direction dir at speed (the rules' bulletSpeed).
+ */
+export function bulletAt(b, t, tickRate, speed) {
+  const a = (b.dir * 2 * Math.PI) / DIR_STEPS;
+  const vx = Math.cos(a) * speed;
+  const vy = Math.sin(a) * speed;
   const dt = (t - b.tick) / tickRate;
-  return { id: b.id, owner: b.owner, x: (b.x + b.vx * dt) / POS_SCALE, y: (b.y + b.vy * dt) / POS_SCALE, vx: b.vx / POS_SCALE, vy: b.vy / POS_SCALE };
+  return { id: b.id, owner: b.owner, x: b.x / POS_SCALE + vx * dt, y: b.y / POS_SCALE + vy * dt, vx, vy };
 }

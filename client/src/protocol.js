@@ -221,12 +221,13 @@ function decodeMap(v) {
 }
 
 function decodeRules(v) {
-  const a = arrayOf('welcome rules', v, 4);
+  const a = arrayOf('welcome rules', v, 5);
   return {
     playerRadius: positive('rules playerRadius', a[0]),
     bulletRadius: positive('rules bulletRadius', a[1]),
     maxHealth: positive('rules maxHealth', a[2]),
     playerSpeed: num('rules playerSpeed', a[3]),
+    bulletSpeed: num('rules bulletSpeed', a[4]),
   };
 }
 

@@ -9,9 +9,10 @@ import { Applier, DeltaError, toWorld, bulletAt } from './delta.js';
 import { PlayerFlags } from './protocol.js';
 
 export class Replica {
-  /** tickRate: the welcome's, to place bullets at a state's tick. */
-  constructor(tickRate) {
+  /** tickRate, bulletSpeed: the welcome's, to place bullets at a state's tick. */
+  constructor(tickRate, bulletSpeed) {
     this.tickRate = tickRate;
+    this.bulletSpeed = bulletSpeed;
     this.applier = new Applier();
     this.ack = 0; // the tick of the newest applied state; 0 asks for a full snapshot
     this.resyncs = 0; // snapshots discarded: no baseline, or a checksum mismatch
@@ -37,7 +38,7 @@ export class Replica {
       return null;
     }
     this.ack = state.tick;
-    return worldState(state, d.lastSeq, this.tickRate);
+    return worldState(state, d.lastSeq, this.tickRate, this.bulletSpeed);
   }
 
   /** reset forgets every state, for a new connection. */
@@ -51,7 +52,7 @@ export class Replica {
  * worldState is an applied state as interpolation and drawing use it: players in world units
  * with `alive`, bullets at the state's tick with velocities in world units per second.
  */
-export function worldState(state, lastSeq, tickRate) {
+export function worldState(state, lastSeq, tickRate, bulletSpeed) {
   return {
     tick: state.tick,
     lastSeq,
@@ -60,6 +61,6 @@ export function worldState(state, lastSeq, tickRate) {
       w.alive = (p.flags & PlayerFlags.ALIVE) !== 0;
       return w;
     }),
-    bullets: state.bullets.map((b) => bulletAt(b, state.tick, tickRate)),
+    bullets: state.bullets.map((b) => bulletAt(b, state.tick, tickRate, bulletSpeed)),
   };
 }

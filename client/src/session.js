@@ -91,7 +91,7 @@ export class Session {
         this.welcome = msg;
         this.tileMap = makeTileMap(msg.map);
         this.buffer = new SnapshotBuffer(msg.tickRate, { teleportDistance: Math.max(100, 4 * msg.rules.playerRadius) });
-        this.replica = new Replica(msg.tickRate);
+        this.replica = new Replica(msg.tickRate, msg.rules.bulletSpeed);
         this.clock = new ServerClock(msg.tickRate);
         this.delay = new InterpolationDelay(msg.snapshotRate, { startMs: INTERPOLATION_DELAY_MS });
         this.predictor = new Predictor(makeArena(msg.map), msg.rules, msg.tickRate);

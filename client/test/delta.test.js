@@ -28,7 +28,7 @@ for (const c of vectors.cases) {
       assert.equal(s.tick, step.tick, `step ${i}: tick`);
       const players = s.players.map((p) => [p.id, p.x, p.y, p.vx, p.vy, p.aim, p.flags, p.health, p.kills, p.deaths, p.hue, p.name]);
       assert.deepEqual(players, step.players ?? [], `step ${i}: players`);
-      const bullets = s.bullets.map((b) => [b.id, b.owner, b.vx >>> 0, b.vy >>> 0]);
+      const bullets = s.bullets.map((b) => [b.id, b.owner, b.dir]);
       assert.deepEqual(bullets, step.bullets ?? [], `step ${i}: bullets`);
       states++;
     });
@@ -47,7 +47,7 @@ test('malformed deltas are refused', () => {
     'players not an array': [4, 1, 0, 0, 5, [], [], 0],
     'truncated whole entry': [4, 1, 0, 0, [3, 128, 10, 10], [], [], 0],
     'mask zero': [4, 1, 0, 0, [3, 0], [], [], 0],
-    'bullets not in sixes': [4, 1, 0, 0, [], [1, 2, 3], [], 0],
+    'bullets not in fives': [4, 1, 0, 0, [], [1, 2, 3], [], 0],
     'checksum too big': [4, 1, 0, 0, [], [], [], 70000],
   };
   for (const [name, m] of Object.entries(cases)) {
@@ -60,7 +60,9 @@ test('quantized units become world units', () => {
   assert.equal(p.x, 100.25);
   assert.equal(p.y, -2);
   assert.equal(p.aim, Math.PI / 2);
-  const b = bulletAt({ id: 9, owner: 1, x: 400, y: 400, vx: 3200, vy: 0, tick: 30 }, 33, 30);
+  const b = bulletAt({ id: 9, owner: 1, x: 400, y: 400, dir: 0, tick: 30 }, 33, 30, 800);
   assert.equal(b.x, 100 + 800 * 0.1);
   assert.equal(b.y, 100);
+  const down = bulletAt({ id: 9, owner: 1, x: 400, y: 400, dir: 16384, tick: 30 }, 33, 30, 800);
+  assert.ok(Math.abs(down.x - 100) < 1e-9 && Math.abs(down.y - 180) < 1e-9, `a bullet flying down: ${down.x}, ${down.y}`);
 });

@@ -11,14 +11,14 @@ import {
 const bytes = (...b) => new Uint8Array(b);
 
 const MAP = ['Courtyard', 40, 3, 2, '.#.S..', 1280, 800];
-const RULES = [16, 4, 100, 220];
+const RULES = [16, 4, 100, 220, 800];
 const TOKEN = '6f1c2d4e-8a9b-4c3d-9e1f-0a1b2c3d4e5f';
 const welcome = () => [2, 7, 30, 15, MAP.slice(), RULES.slice(), 'k3x9m2qa', TOKEN];
 // A full protocol 3 snapshot: player 3 entering (mask 128, quantized x, y, vx, vy, aim,
-// flags, health, kills, deaths, hue, name), bullet 9 entering (gap, owner, x, y, vx, vy), nothing
+// flags, health, kills, deaths, hue, name), bullet 9 entering (gap, owner, x, y, dir), nothing
 // removed, and a checksum (not checked while decoding: the Applier checks it).
 const player = () => [3, 128, 482, 257, 29, -29, 61, 1, 80, 2, 1, 137, 'Alice'];
-const bullet = () => [9, 3, 42, 81, 3200, -2];
+const bullet = () => [9, 3, 42, 81, 49152];
 const snapshot = () => [4, 1234, 56, 0, player(), bullet(), [], 4321];
 const scores = () => [8, 12, [[3, 'Alice', 137, 5, 1], [7, 'Bob', 20, 2, 4]]];
 
@@ -139,7 +139,7 @@ describe('decode', () => {
       tickRate: 30,
       snapshotRate: 15,
       map: { name: 'Courtyard', tileSize: 40, cols: 3, rows: 2, tiles: '.#.S..', width: 1280, height: 800 },
-      rules: { playerRadius: 16, bulletRadius: 4, maxHealth: 100, playerSpeed: 220 },
+      rules: { playerRadius: 16, bulletRadius: 4, maxHealth: 100, playerSpeed: 220, bulletSpeed: 800 },
       roomId: 'k3x9m2qa',
       token: TOKEN,
     });
@@ -155,7 +155,7 @@ describe('decode', () => {
       players: [{
         id: 3, mask: 128, x: 482, y: 257, vx: 29, vy: -29, aim: 61, flags: 1, health: 80, kills: 2, deaths: 1, hue: 137, name: 'Alice',
       }],
-      bullets: [{ id: 9, owner: 3, x: 42, y: 81, vx: 3200, vy: -2, tick: 1234 }],
+      bullets: [{ id: 9, owner: 3, x: 42, y: 81, dir: 49152, tick: 1234 }],
       removed: [],
       checksum: 4321,
     });
@@ -222,7 +222,7 @@ describe('decode', () => {
     'welcome tile size zero': [encode(Object.assign(welcome(), { 4: Object.assign(MAP.slice(), { 1: 0 }) })), /map tileSize: must be positive/],
     'welcome map name binary': [encode(Object.assign(welcome(), { 4: Object.assign(MAP.slice(), { 0: new Uint8Array([65]) }) })), /map name: want a string/],
     'welcome token not a string': [encode(Object.assign(welcome(), { 7: 42 })), /welcome token: want a string/],
-    'welcome rules arity': [encode(Object.assign(welcome(), { 5: [16, 4, 100] })), /welcome rules: 3 elements, want 4/],
+    'welcome rules arity': [encode(Object.assign(welcome(), { 5: [16, 4, 100, 220] })), /welcome rules: 4 elements, want 5/],
     'a protocol 1 snapshot': [encode([4, 1, 0, [], []]), /snapshot: 5 elements, want 8/],
     'snapshot tick above uint32': [encode([4, 2 ** 32, 0, 0, [], [], [], 0]), /snapshot: delta: tick: out of range/],
     'snapshot players not an array': [encode([4, 1, 0, 0, {}, [], [], 0]), /snapshot: delta: snapshot: entries must be arrays/],
@@ -234,7 +234,8 @@ describe('decode', () => {
     'player mask zero': [encode([4, 1, 0, 0, [3, 0], [], [], 0]), /player 3: mask 0/],
     'player turn of zero': [encode([4, 1, 0, 0, [3, -16], [], [], 0]), /player 3: mask -16/],
     'player mask below the turns': [encode([4, 1, 0, 0, [3, -33], [], [], 0]), /player mask: out of range/],
-    'bullets not in sixes': [encode([4, 1, 0, 0, [], bullet().slice(0, 5), [], 0]), /snapshot: delta/],
+    'bullets not in fives': [encode([4, 1, 0, 0, [], bullet().slice(0, 4), [], 0]), /snapshot: delta/],
+    'bullet dir out of range': [encode([4, 1, 0, 0, [], Object.assign(bullet(), { 4: 65536 }), [], 0]), /snapshot: delta/],
     'checksum above 16 bits': [encode([4, 1, 0, 0, [], [], [], 70000]), /checksum: out of range/],
     'scores arity': [encode([8, 1]), /scores: 2 elements, want 3/],
     'scores entry arity': [encode([8, 1, [[3, 'Alice', 137, 5]]]), /scores entry 0: 4 elements, want 5/],

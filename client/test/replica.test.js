@@ -6,7 +6,7 @@ import { checksum } from '../src/delta.js';
 // Quantized: x, y in quarter units, vx, vy in quarter units a tick, aim in 256ths of a turn.
 const alice = { id: 3, x: 400, y: 800, vx: 4, vy: 0, aim: 64, flags: 1, health: 100, kills: 0, deaths: 0, hue: 10, name: 'Alice' };
 const bob = { id: 5, x: 1200, y: 800, vx: 0, vy: 0, aim: 0, flags: 0, health: 0, kills: 1, deaths: 2, hue: 200, name: 'Bob' };
-const shot = { id: 9, owner: 3, x: 400, y: 400, vx: 3200, vy: 0 };
+const shot = { id: 9, owner: 3, x: 400, y: 400, dir: 0 };
 
 function full(tick, lastSeq, players, bullets = []) {
   return {
@@ -19,7 +19,7 @@ function full(tick, lastSeq, players, bullets = []) {
 }
 
 test('a full snapshot becomes a state in world units, and its tick the ack', () => {
-  const r = new Replica(30);
+  const r = new Replica(30, 800);
   const s = r.receive(full(30, 4, [alice, bob], [shot]));
   assert.equal(r.ack, 30);
   assert.equal(s.lastSeq, 4);
@@ -28,7 +28,7 @@ test('a full snapshot becomes a state in world units, and its tick the ack', () 
 });
 
 test('a delta applies to its baseline; players leave when removed', () => {
-  const r = new Replica(30);
+  const r = new Replica(30, 800);
   r.receive(full(30, 4, [alice, bob]));
   // Alice is expected to move on 4 a tick, to 408 two ticks later; she went 8 further.
   const moved = { ...alice, x: 416 };
@@ -42,7 +42,7 @@ test('a delta applies to its baseline; players leave when removed', () => {
 });
 
 test('a missing baseline or a checksum mismatch is not drawn: ack 0, counted', () => {
-  const r = new Replica(30);
+  const r = new Replica(30, 800);
   r.receive(full(30, 4, [alice]));
   assert.equal(r.receive({ tick: 40, lastSeq: 5, baseTick: 31, players: [], bullets: [], removed: [], checksum: 0 }), null);
   assert.equal(r.ack, 0);
@@ -59,7 +59,7 @@ test('a missing baseline or a checksum mismatch is not drawn: ack 0, counted', (
 });
 
 test('reset: a new connection starts from a full snapshot', () => {
-  const r = new Replica(30);
+  const r = new Replica(30, 800);
   r.receive(full(30, 4, [alice]));
   r.reset();
   assert.equal(r.ack, 0);
@@ -67,7 +67,7 @@ test('reset: a new connection starts from a full snapshot', () => {
 });
 
 test('a player the delta does not mention moves on as predicted', () => {
-  const r = new Replica(30);
+  const r = new Replica(30, 800);
   r.receive(full(30, 4, [alice]));
   // Three ticks on, Alice walked on at 4 a tick: nothing is sent of her.
   const s = r.receive({ tick: 33, lastSeq: 5, baseTick: 30, players: [], bullets: [], removed: [], checksum: checksum([{ ...alice, x: 412 }], []) });
