@@ -450,9 +450,9 @@ func (v *ClientView) find(tick uint32) (players, bullets []uint32, version uint3
 	if tick == 0 {
 		return nil, nil, 0, false
 	}
-	for i, t := range v.ticks {
-		if t == tick {
-			s := v.ring[i]
+	for i := range v.ticks { // not a copy of the array, as ranging over its values would make
+		if v.ticks[i] == tick {
+			s := &v.ring[i]
 			return v.ids[s.players : s.players+s.nPlayers], v.ids[s.bullets : s.bullets+s.nBullets], s.version, true
 		}
 	}

@@ -270,10 +270,12 @@ type Interest struct {
 // A candidate is an entity that may be visible: c is its index<<1 | 1 if it is visible, due
 // the motion (see Interest.motion) at which it must be tested again. The two sit together:
 // at a thousand clients a tick, each client's candidates are cold when its turn comes, and
-// the test reads the due and then, for the few that are due, the rest.
+// the test reads the due and then, for the few that are due, the rest. The due comes first,
+// at the candidate's own address, which the test's loop reads it from without computing
+// another.
 type candidate struct {
-	c   int32
 	due float32
+	c   int32
 }
 
 const testNow = -1 // a due that any motion reaches
