@@ -333,35 +333,39 @@ func (in *Interest) motion(x *EntityIndex) float64 { return x.drift - in.drift +
 // test tests the candidates that are due at motion m: which are visible from focus (inside the
 // enter radius, or inside the leave radius and visible before), and when each must be tested
 // again. It appends to flipped those whose state changed.
+//
+// The scan for the next due candidate is a loop of its own, which the compiler keeps to a few
+// instructions a candidate; the test of one is written out after it: as a call, the loop saved
+// and reloaded its state around each.
 func (in *Interest) test(pos []game.Vec, focus game.Vec, m float64, flipped []int32) []int32 {
 	now := float32(m)
-	for k, c := range in.near {
-		if c.due <= now {
-			if in.retest(k, pos, focus, m) {
-				flipped = append(flipped, int32(k))
-			}
+	// A due is the motion m+slack, less a little, so that float32's rounding never tests it
+	// too late.
+	early := m - 1e-3
+	enter, leave := in.Enter, in.Leave
+	near := in.near
+	for k := 0; k < len(near); k++ {
+		for k < len(near) && near[k].due > now { // most are not due
+			k++
+		}
+		if k == len(near) {
+			break
+		}
+		c := near[k].c
+		d := pos[c>>1].Sub(focus).Len()
+		was := c&1 != 0
+		vis := d <= enter || d <= leave && was
+		slack := d - enter
+		if vis {
+			slack = leave - d
+		}
+		near[k].due = float32(early + slack)
+		if vis != was {
+			near[k].c ^= 1
+			flipped = append(flipped, int32(k))
 		}
 	}
 	return flipped
-}
-
-// retest tests candidate k, and reports whether it changed state.
-func (in *Interest) retest(k int, pos []game.Vec, focus game.Vec, m float64) bool {
-	c := in.near[k].c
-	d := pos[c>>1].Sub(focus).Len()
-	was := c&1 != 0
-	vis := d <= in.Enter || d <= in.Leave && was
-	slack := d - in.Enter
-	if vis {
-		slack = in.Leave - d
-	}
-	// Rounded down a little, so that float32's rounding never tests it too late.
-	in.near[k].due = float32(m + slack - 1e-3)
-	if vis == was {
-		return false
-	}
-	in.near[k].c ^= 1
-	return true
 }
 
 // collect rebuilds the visible ids and their indices from the candidates.
