@@ -3,6 +3,7 @@ package netcode
 import (
 	"cmp"
 	"encoding/binary"
+	"math"
 	"slices"
 
 	"github.com/tickwire/tickwire/game"
@@ -553,13 +554,16 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	// Players changed or entering, then bullets entering, each walked alongside the baseline's
 	// list, which finds those that left the view on the way.
 	sum := newChecksum()
-	b, count, removed := sc.entries[:0], 0, sc.removed[:0]
+	// The players' entries go straight into dst, after room for the array's length.
+	count, removed := 0, sc.removed[:0]
 	same := baseStates != nil && baseVersion == v.players.version // the baseline's players, no more, no fewer
-	b, count, removed, sum = e.playerEntries(sc, b, removed, sum, vp, vpi, basePlayers, same, baseStates, e.sharedFor(baseTick))
+	at := len(dst)
+	dst = append(dst, 0, 0, 0)
+	dst, count, removed, sum = e.playerEntries(sc, dst, removed, sum, vp, vpi, basePlayers, same, baseStates, e.sharedFor(baseTick))
+	dst = putArrayLen(dst, at, count)
 	nPlayersGone := len(removed)
-	dst = appendArrayLen(dst, count)
-	dst = append(dst, b...)
-	b, count, removed, sum = e.bulletEntries(b[:0], removed, sum, vb, vbi, baseBullets)
+	b := sc.entries[:0]
+	b, count, removed, sum = e.bulletEntries(b, removed, sum, vb, vbi, baseBullets)
 	dst = appendArrayLen(dst, count)
 	dst = append(dst, b...)
 	sc.entries = b
@@ -584,6 +588,27 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 
 	v.remember(cur.tick, vp, v.players.version, vb) // a baseline for later snapshots
 	return dst
+}
+
+// putArrayLen writes the length of an array of n values at b[at:], where three bytes were left
+// for it before the array's entries, as appendArrayLen would have appended it: in those three
+// bytes for 16 to 65,535 values, the usual case, and otherwise moving the entries to fit.
+func putArrayLen(b []byte, at, n int) []byte {
+	switch {
+	case n < 16:
+		b[at] = 0x90 | byte(n)
+		return append(b[:at+1], b[at+3:]...) // overlapping: moves them down
+	case n <= math.MaxUint16:
+		b[at] = 0xdc
+		binary.BigEndian.PutUint16(b[at+1:], uint16(n))
+		return b
+	default:
+		b = append(b, 0, 0)
+		copy(b[at+5:], b[at+3:])
+		b[at] = 0xdd
+		binary.BigEndian.PutUint32(b[at+1:], uint32(n))
+		return b
+	}
 }
 
 // playerEntries appends to b the entries of the visible players vp (vpi: their indices this

@@ -415,6 +415,26 @@ func TestPutGapIsAppendUint(t *testing.T) {
 	}
 }
 
+// TestPutArrayLenIsAppendArrayLen: the players array, written after three bytes left for its
+// length, comes out as appendArrayLen and the entries appended would make it, whatever the
+// length's size, and after what dst held.
+func TestPutArrayLenIsAppendArrayLen(t *testing.T) {
+	for _, n := range []int{0, 1, 15, 16, 17, 0xff, 0x100, math.MaxUint16, math.MaxUint16 + 1, 1 << 20} {
+		for _, size := range []int{0, 1, 40} {
+			head, entries := []byte{4, 5, 6}, make([]byte, size)
+			for i := range entries {
+				entries[i] = byte(i + 1)
+			}
+			want := append(appendArrayLen(slices.Clone(head), n), entries...)
+			b := append(slices.Clone(head), 0, 0, 0)
+			b = putArrayLen(append(b, entries...), len(head), n)
+			if !slices.Equal(b, want) {
+				t.Errorf("%d values, %d bytes of entries: %x, want %x", n, size, b, want)
+			}
+		}
+	}
+}
+
 // TestBulletEntries checks bulletEntries against its definition (the visible bullets the
 // baseline lacks enter, in id order; the baseline's no longer visible are removed) over random
 // lists: bullets that entered anywhere in the list (not only after the baseline's, as after a
