@@ -430,16 +430,17 @@ func (v *ClientView) touch(basePlayers, baseBullets []uint32) uint32 {
 	in, bv := &v.players, &v.bullets
 	t := touchLines(in.index) + touchLines(in.visible) + touchLines(bv.index) + touchLines(bv.visible) +
 		touchLines(basePlayers) + touchLines(baseBullets)
-	for i := 0; i < len(in.near); i += 64 / 8 { // 8-byte candidates
+	for i := len(in.near) - 1; i >= 0; i -= 64 / 8 { // 8-byte candidates
 		t += in.near[i].c
 	}
 	return uint32(t)
 }
 
-// touchLines reads a word of each 64-byte line of s (if s starts at one), and returns their sum.
+// touchLines reads a word of each 64-byte line of s (if s ends at the end of one), and returns
+// their sum. (It counts down, which spares the loads their bounds checks.)
 func touchLines[T ~int32 | ~uint32](s []T) int32 {
 	var t int32
-	for i := 0; i < len(s); i += 64 / 4 {
+	for i := len(s) - 1; i >= 0; i -= 64 / 4 {
 		t += int32(s[i])
 	}
 	return t
