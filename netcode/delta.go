@@ -216,11 +216,16 @@ func (e *DeltaEncoder) baseline(a uint32) int {
 }
 
 // histAt returns the place in hist of the states at tick, or -1 when they are not there (tick
-// 0 never is).
+// 0 never is). It looks from the newest back: a client's baseline is mostly one of the last
+// few ticks. (Should Update have recorded a tick twice, the newer states are those that the
+// snapshots sent since were encoded from.)
 func (e *DeltaEncoder) histAt(tick uint32) int {
-	for k := range e.hist {
-		if e.hist[k].tick == tick && tick != 0 {
-			return k
+	if tick == 0 {
+		return -1
+	}
+	for j := range uint(ringLen) {
+		if k := (uint(e.n) + ringLen - 1 - j) % ringLen; e.hist[k].tick == tick {
+			return int(k)
 		}
 	}
 	return -1
@@ -447,13 +452,14 @@ func touchLines[T ~int32 | ~uint32](s []T) int32 {
 }
 
 // find returns the lists of the snapshot sent at tick and its players' version, and whether
-// it is remembered.
+// it is remembered. It looks from the newest back: a client acknowledges one of the last few.
+// (Should two snapshots have been sent at one tick, the client applied the newer last.)
 func (v *ClientView) find(tick uint32) (players, bullets []uint32, version uint32, ok bool) {
 	if tick == 0 {
 		return nil, nil, 0, false
 	}
-	for i := range v.ticks { // not a copy of the array, as ranging over its values would make
-		if v.ticks[i] == tick {
+	for j := range uint(ringLen) {
+		if i := (uint(v.n) + ringLen - 1 - j) % ringLen; v.ticks[i] == tick {
 			s := &v.ring[i]
 			return v.ids[s.players : s.players+s.nPlayers], v.ids[s.bullets : s.bullets+s.nBullets], s.version, true
 		}

@@ -640,3 +640,27 @@ func TestDecodeTurnEntry(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselineIsTheNewestOfItsTick: should a client be sent two snapshots at one tick, it
+// applied the second last, and an acknowledgement of that tick names the second as its
+// baseline; should Update record one tick twice, the snapshots since were encoded from the
+// second states. Both are found from the newest back, wherever the ring has come to.
+func TestBaselineIsTheNewestOfItsTick(t *testing.T) {
+	v := NewClientView(DefaultViewRadius)
+	e := NewDeltaEncoder()
+	for tick := uint32(1); tick <= 3*ringLen; tick++ {
+		v.remember(tick, []uint32{1, 2}, tick, []uint32{tick})
+		v.remember(tick, []uint32{1, 3}, tick+1000, []uint32{tick, tick + 1})
+		p, b, version, ok := v.find(tick)
+		if !ok || version != tick+1000 || !slices.Equal(p, []uint32{1, 3}) || !slices.Equal(b, []uint32{tick, tick + 1}) {
+			t.Fatalf("tick %d: found %v, version %d, lists %v %v: not the second snapshot", tick, ok, version, p, b)
+		}
+		for range 2 {
+			e.hist[e.n%ringLen].tick = tick
+			e.n++
+		}
+		if k := e.histAt(tick); k != (e.n-1)%ringLen {
+			t.Fatalf("tick %d: states at place %d, want the newer, at %d", tick, k, (e.n-1)%ringLen)
+		}
+	}
+}
