@@ -433,10 +433,11 @@ func NewClientView(radius float64) *ClientView {
 // other; read here together, with nothing waiting for them, the misses overlap.
 func (v *ClientView) touch(basePlayers, baseBullets []uint32) uint32 {
 	in, bv := &v.players, &v.bullets
-	t := touchLines(in.index) + touchLines(in.visible) + touchLines(bv.index) + touchLines(bv.visible) +
-		touchLines(basePlayers) + touchLines(baseBullets)
-	for i := len(in.near) - 1; i >= 0; i -= 64 / 8 { // 8-byte candidates
-		t += in.near[i].c
+	t := touchLines(in.near) + touchLines(in.index) + touchLines(in.visible) + touchLines(bv.index) +
+		touchLines(bv.visible) + touchLines(basePlayers) + touchLines(baseBullets)
+	dues := in.dues
+	for i := len(dues) - 1; i >= 0; i -= 64 / 4 {
+		t += int32(math.Float32bits(dues[i]))
 	}
 	return uint32(t)
 }

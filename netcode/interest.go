@@ -250,11 +250,15 @@ type Interest struct {
 	index        []int32  // the index in the EntityIndex of each visible id, or -1
 	version      uint32   // changes whenever visible may have: equal versions, equal lists
 
-	// The candidates, sorted by index in the EntityIndex (so by id). center,
+	// The candidates, sorted by index in the EntityIndex (so by id): in near each one's
+	// index<<1 | 1 if it is visible, in dues, at the same place, its due, the motion (see
+	// motion) at which it must be tested again. The dues sit apart: the test reads every due
+	// each tick, and the rest only of the few that are due. center,
 	// reach and drift are the focus, the radius and the index's drift when they were gathered;
 	// path is how far the focus has gone since, last where it was at the last Update. gen and
 	// layout are the index's build and layout at the last Update (gen 0: none), self its self.
-	near        []candidate
+	near        []int32
+	dues        []float32
 	center      game.Vec
 	last        game.Vec
 	reach       float64
@@ -265,17 +269,6 @@ type Interest struct {
 	marks       []uint64 // scratch for gathering
 
 	gathers int // how many times the candidates were gathered, for tests and benchmarks
-}
-
-// A candidate is an entity that may be visible: c is its index<<1 | 1 if it is visible, due
-// the motion (see Interest.motion) at which it must be tested again. The two sit together:
-// at a thousand clients a tick, each client's candidates are cold when its turn comes, and
-// the test reads the due and then, for the few that are due, the rest. The due comes first,
-// at the candidate's own address, which the test's loop reads it from without computing
-// another.
-type candidate struct {
-	due float32
-	c   int32
 }
 
 const testNow = -1 // a due that any motion reaches
@@ -343,15 +336,15 @@ func (in *Interest) test(pos []game.Vec, focus game.Vec, m float64, flipped []in
 	// too late.
 	early := m - 1e-3
 	enter, leave := in.Enter, in.Leave
-	near := in.near
-	for k := 0; k < len(near); k++ {
-		for k < len(near) && near[k].due > now { // most are not due
+	near, dues := in.near, in.dues[:len(in.near)]
+	for k := 0; k < len(dues); k++ {
+		for k < len(dues) && dues[k] > now { // most are not due
 			k++
 		}
-		if k == len(near) {
+		if k == len(dues) {
 			break
 		}
-		c := near[k].c
+		c := near[k]
 		d := pos[c>>1].Sub(focus).Len()
 		was := c&1 != 0
 		vis := d <= enter || d <= leave && was
@@ -359,9 +352,9 @@ func (in *Interest) test(pos []game.Vec, focus game.Vec, m float64, flipped []in
 		if vis {
 			slack = leave - d
 		}
-		near[k].due = float32(early + slack)
+		dues[k] = float32(early + slack)
 		if vis != was {
-			near[k].c ^= 1
+			near[k] ^= 1
 			flipped = append(flipped, int32(k))
 		}
 	}
@@ -373,8 +366,8 @@ func (in *Interest) collect(x *EntityIndex) {
 	index := slices.Grow(in.index[:0], len(in.near)+1)[:len(in.near)]
 	n := 0
 	for _, c := range in.near {
-		index[n] = c.c >> 1
-		n += int(c.c & 1)
+		index[n] = c >> 1
+		n += int(c & 1)
 	}
 	index = index[:n]
 	visible := slices.Grow(in.visible[:0], n+1)[:n]
@@ -389,7 +382,7 @@ func (in *Interest) collect(x *EntityIndex) {
 func (in *Interest) edit(x *EntityIndex) {
 	in.version++
 	for _, k := range in.flipped {
-		c := in.near[k].c
+		c := in.near[k]
 		i := c >> 1
 		id := x.ids[i]
 		at, found := slices.BinarySearch(in.visible, id)
@@ -436,7 +429,7 @@ func (in *Interest) keepSelf(x *EntityIndex, self uint32) {
 		i = int32(j)
 		if c, ok := in.candidate(i); ok {
 			// Visible, as self: tested every tick while it is visible only as self.
-			in.near[c] = candidate{c: i<<1 | 1, due: testNow}
+			in.near[c], in.dues[c] = i<<1|1, testNow
 		}
 	}
 	in.visible, in.index = slices.Insert(in.visible, k, self), slices.Insert(in.index, k, i)
@@ -445,11 +438,11 @@ func (in *Interest) keepSelf(x *EntityIndex, self uint32) {
 
 // candidate returns the place in near of the entity at index i, and whether it is there.
 func (in *Interest) candidate(i int32) (int, bool) {
-	if n := len(in.near); n == 0 || in.near[n-1].c>>1 < i {
+	if n := len(in.near); n == 0 || in.near[n-1]>>1 < i {
 		return n, false // past the last: a new entity, mostly
 	}
-	k, _ := slices.BinarySearchFunc(in.near, i, func(c candidate, i int32) int { return int(c.c>>1 - i) })
-	return k, k < len(in.near) && in.near[k].c>>1 == i
+	k, _ := slices.BinarySearchFunc(in.near, i, func(c, i int32) int { return int(c>>1 - i) })
+	return k, k < len(in.near) && in.near[k]>>1 == i
 }
 
 // add makes the entity at index i of x a candidate at place k, due now. It was not a
@@ -459,7 +452,7 @@ func (in *Interest) add(x *EntityIndex, k int, i int32) {
 	if x.ids[i] == in.self {
 		c |= 1
 	}
-	in.near = slices.Insert(in.near, k, candidate{c: c, due: testNow})
+	in.near, in.dues = slices.Insert(in.near, k, c), slices.Insert(in.dues, k, testNow)
 }
 
 // follow carries the candidates over to x's current build, with the focus at focus. It
@@ -486,13 +479,13 @@ func (in *Interest) follow(x *EntityIndex, focus game.Vec) bool {
 		}
 		// Entities joined or left: the candidates' indices follow, the gone ones dropped.
 		n := 0
-		for _, c := range in.near {
-			if j := x.remap[c.c>>1]; j >= 0 {
-				in.near[n] = candidate{c: j<<1 | c.c&1, due: c.due}
+		for k, c := range in.near {
+			if j := x.remap[c>>1]; j >= 0 {
+				in.near[n], in.dues[n] = j<<1|c&1, in.dues[k]
 				n++
 			}
 		}
-		in.near = in.near[:n]
+		in.near, in.dues = in.near[:n], in.dues[:n]
 	}
 	// Entities that jumped or joined: a candidate is tested now; another becomes one if within
 	// reach. A candidate was within reach plus the skin before it jumped.
@@ -503,7 +496,7 @@ func (in *Interest) follow(x *EntityIndex, focus game.Vec) bool {
 			continue
 		}
 		if c, found := in.candidate(j); found {
-			in.near[c].due = testNow
+			in.dues[c] = testNow
 		} else if to.Dot(to) <= reach2 {
 			in.add(x, c, j)
 		}
@@ -545,10 +538,14 @@ func (in *Interest) gather(x *EntityIndex, focus game.Vec) {
 			if len(vis) > 0 && vis[0] == id {
 				c |= 1
 			}
-			near = append(near, candidate{c: c, due: testNow})
+			near = append(near, c)
 		}
 	}
-	in.near = near
+	dues := resized(in.dues, len(near))
+	for k := range dues {
+		dues[k] = testNow
+	}
+	in.near, in.dues = near, dues
 }
 
 // markWithin marks the entities of span within distance sqrt(r2) of focus.
