@@ -95,8 +95,8 @@ type sharedPlayer struct {
 // entryWord is one player's shared entry packed in a machine word, so that a client's copy of
 // it is one load and one 8-byte store. The entry's bytes sit in the low seven bytes, first
 // byte lowest (little-endian, as they are stored); bits 56-58 hold its length and bits 59-62
-// the msgpack values it adds to the players array, its id gap included. A moving player's
-// entry (mask, dx, dy, maybe aim) is three to five bytes.
+// the msgpack values it adds to the players array, its id gap included. Most entries are a
+// small turn alone, one byte; a player that changed course takes a mask and a few fields.
 //
 // Two words are sentinels: 0, a player unchanged since the baseline (no entry at all), and
 // ownWord, a player each client encodes on its own: one the baseline did not have, or whose
@@ -892,8 +892,7 @@ func sameRun(a, b []uint32, sum checksum) (int, checksum) {
 // through a pointer, which keeps it in memory.
 func mixID(sum checksum, id uint32) checksum { return (sum ^ checksum(id)) * fnvPrime }
 
-// bulletValues is the msgpack values of an entering bullet's entry: id gap, owner, x, y, vx,
-// vy.
+// bulletValues is the msgpack values of an entering bullet's entry: id gap, owner, x, y, dir.
 const bulletValues = 5
 
 // appendBullet appends the entry of the bullet at index i this tick, after its id gap: a copy
