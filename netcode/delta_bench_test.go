@@ -59,28 +59,39 @@ func (a *arenaClients) prepare() {
 // 1,000 players: its interest, its delta and encoding, and its thousandth of the tick's shared
 // work (prepare). It reports the bytes each client receives per second at 30 Hz, WebSocket
 // framing included.
-func BenchmarkDeltaPerClient(b *testing.B) { benchmarkPerClient(b, false) }
+func BenchmarkDeltaPerClient(b *testing.B) { benchmarkPerClient(b, false, false) }
 
 // BenchmarkDeltaPerClientCold is BenchmarkDeltaPerClient with the caches flushed between
 // ticks, as the rest of a busy server flushes them: each client's state is cold when its turn
 // comes. The difference is what memory costs, not instructions.
-func BenchmarkDeltaPerClientCold(b *testing.B) { benchmarkPerClient(b, true) }
+func BenchmarkDeltaPerClientCold(b *testing.B) { benchmarkPerClient(b, true, false) }
+
+// BenchmarkDeltaPerClientLate is BenchmarkDeltaPerClientCold with each client's
+// acknowledgements arriving 1 to 6 ticks late, varying from client to client and tick to
+// tick, as on a loaded network: the clients' baselines spread over several ticks, some shared
+// by too few clients to be encoded once for them. It comes closest to a real server's.
+func BenchmarkDeltaPerClientLate(b *testing.B) { benchmarkPerClient(b, true, true) }
 
 // evict is larger than any cache, for flushing them.
 var evict []byte
 
-func benchmarkPerClient(b *testing.B, cold bool) {
+func benchmarkPerClient(b *testing.B, cold, late bool) {
 	a := newArenaClients(b, 1000)
 	if cold && evict == nil {
 		evict = make([]byte, 64<<20)
+	}
+	var sent [][]uint32 // with late: each client's ticks sent and not yet acknowledged
+	if late {
+		sent = make([][]uint32, len(a.views))
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	i := 0
 	total := 0
 	for b.Loop() {
-		v := a.views[i%len(a.views)]
-		if i%len(a.views) == 0 {
+		c := i % len(a.views)
+		v := a.views[c]
+		if c == 0 {
 			b.StopTimer()
 			a.d.step(false)
 			for k := 0; cold && k < len(evict); k += 64 {
@@ -89,9 +100,20 @@ func benchmarkPerClient(b *testing.B, cold bool) {
 			b.StartTimer()
 			a.prepare()
 		}
-		a.buf = a.enc.AppendFor(a.buf[:0], v, a.d.w.Players[i%len(a.views)].Pos, uint32(a.d.ids[i%len(a.views)]), 0)
+		a.buf = a.enc.AppendFor(a.buf[:0], v, a.d.w.Players[c].Pos, uint32(a.d.ids[c]), 0)
 		total += wsFramed(len(a.buf))
-		v.Ack = a.enc.Tick()
+		if !late {
+			v.Ack = a.enc.Tick()
+		} else {
+			// The ack of the snapshot sent lag ticks ago arrives: lag is 1 to 6, a hash of the
+			// client and the tick.
+			sent[c] = append(sent[c], a.enc.Tick())
+			lag := 1 + int(uint32(c*2654435761)^a.enc.Tick()*40503)%6
+			if drop := len(sent[c]) - lag; drop >= 0 {
+				v.Ack = sent[c][drop]
+				sent[c] = append(sent[c][:0], sent[c][drop+1:]...)
+			}
+		}
 		i++
 	}
 	b.ReportMetric(float64(total)/float64(i)*30/1000, "KB/client/s")
