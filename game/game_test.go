@@ -371,11 +371,7 @@ func TestParseMap(t *testing.T) {
 
 func TestEmbeddedMapsParse(t *testing.T) {
 	for _, name := range assets.MapNames() {
-		src, err := assets.Map(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ParseMap(src); err != nil {
+		if _, err := LoadMap(name); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/tickwire/tickwire/assets"
 )
 
 // Tile characters of a map block.
@@ -84,6 +86,19 @@ func ParseMap(src []byte) (*Map, error) {
 	m.Tiles = grid.String()
 	if !strings.ContainsRune(m.Tiles, TileSpawn) {
 		return nil, errors.New("game: map has no spawn point 'S'")
+	}
+	return m, nil
+}
+
+// LoadMap parses the map embedded in assets under name (assets.DefaultMap, say).
+func LoadMap(name string) (*Map, error) {
+	src, err := assets.Map(name)
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseMap(src)
+	if err != nil {
+		return nil, fmt.Errorf("map %s: %w", name, err)
 	}
 	return m, nil
 }

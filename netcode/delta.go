@@ -269,16 +269,16 @@ func (e *DeltaEncoder) share(bs *tickStates) {
 // as much again in saving and reloading the loop's state.
 func packEntries(out []sharedPlayer, was, players []PlayerQ, sums []uint32, ticks uint32) {
 	was, players, sums = was[:len(out)], players[:len(out)], sums[:len(out)]
-	t := int64(ticks)
 	for i := range out {
 		base, p := &was[i], &players[i]
 		var mask uint8
 		wb := wordBuilder{n: 1, values: 2} // the mask is byte 0, added at the end
-		if dx := int64(p.X) - int64(base.X) - int64(base.VX)*t; dx != 0 {
+		x, y := predict(base, ticks)
+		if dx := int64(p.X) - x; dx != 0 {
 			mask |= fieldX
 			wb.int(dx)
 		}
-		if dy := int64(p.Y) - int64(base.Y) - int64(base.VY)*t; dy != 0 {
+		if dy := int64(p.Y) - y; dy != 0 {
 			mask |= fieldY
 			wb.int(dy)
 		}
@@ -307,7 +307,7 @@ func packEntries(out []sharedPlayer, was, players []PlayerQ, sums []uint32, tick
 		var entry entryWord // 0 for a player as predicted
 		switch turn := int8(p.Aim - base.Aim); {
 		case mask == 0:
-		case mask == fieldAim && turn >= minTurn && turn <= maxTurn:
+		case isTurn(mask, turn):
 			entry = entryWord(uint8(turn+turnCode)) | 1<<56 | 2<<59
 		case wb.n > maxWordEntry:
 			entry = deltaWordAppended(mask, base, p, ticks)
@@ -602,21 +602,17 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 // for it before the array's entries, as appendArrayLen would have appended it: in those three
 // bytes for 16 to 65,535 values, the usual case, and otherwise moving the entries to fit.
 func putArrayLen(b []byte, at, n int) []byte {
+	var buf [5]byte
+	h := appendArrayLen(buf[:0], n)
 	switch {
-	case n < 16:
-		b[at] = 0x90 | byte(n)
-		return append(b[:at+1], b[at+3:]...) // overlapping: moves them down
-	case n <= math.MaxUint16:
-		b[at] = 0xdc
-		binary.BigEndian.PutUint16(b[at+1:], uint16(n))
-		return b
-	default:
+	case len(h) < 3:
+		b = append(b[:at+len(h)], b[at+3:]...) // overlapping: moves them down
+	case len(h) > 3:
 		b = append(b, 0, 0)
 		copy(b[at+5:], b[at+3:])
-		b[at] = 0xdd
-		binary.BigEndian.PutUint32(b[at+1:], uint32(n))
-		return b
 	}
+	copy(b[at:], h)
+	return b
 }
 
 // playerEntries appends to b the entries of the visible players vp (vpi: their indices this
@@ -944,7 +940,7 @@ func (nb *newBulletEntries) entry(i int32) ([]byte, bool) {
 // state was, whose changed fields are mask (not 0): a small turn alone in one byte, else the
 // mask and its fields. It returns the msgpack values it appended.
 func appendChanges(b []byte, mask uint8, was, p *PlayerQ, ticks uint32) ([]byte, int) {
-	if turn := int8(p.Aim - was.Aim); mask == fieldAim && turn >= minTurn && turn <= maxTurn {
+	if turn := int8(p.Aim - was.Aim); isTurn(mask, turn) {
 		return append(b, uint8(turn+turnCode)), 1 // a negative fixint
 	}
 	b = append(b, mask&0x7f) // a positive fixint: bit 7 is fieldWhole, never set here

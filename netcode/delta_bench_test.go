@@ -105,13 +105,10 @@ func benchmarkPerClient(b *testing.B, cold, late bool) {
 		if !late {
 			v.Ack = a.enc.Tick()
 		} else {
-			// The ack of the snapshot sent lag ticks ago arrives: lag is 1 to 6, a hash of the
-			// client and the tick.
-			sent[c] = append(sent[c], a.enc.Tick())
+			// lag is 1 to 6, a hash of the client and the tick.
 			lag := 1 + int(uint32(c*2654435761)^a.enc.Tick()*40503)%6
-			if drop := len(sent[c]) - lag; drop >= 0 {
-				v.Ack = sent[c][drop]
-				sent[c] = append(sent[c][:0], sent[c][drop+1:]...)
+			if ack, ok := lateAck(&sent[c], a.enc.Tick(), lag); ok {
+				v.Ack = ack
 			}
 		}
 		i++
@@ -204,10 +201,8 @@ func BenchmarkDeltaBytes(b *testing.B) {
 					a.buf = a.enc.AppendFor(a.buf[:0], v, a.d.w.Players[i].Pos, uint32(a.d.ids[i]), 0)
 					total += wsFramed(len(a.buf))
 					snaps++
-					sent[i] = append(sent[i], a.enc.Tick())
-					if len(sent[i]) >= c.lag {
-						v.Ack = sent[i][0]
-						sent[i] = append(sent[i][:0], sent[i][1:]...)
+					if ack, ok := lateAck(&sent[i], a.enc.Tick(), c.lag); ok {
+						v.Ack = ack
 					}
 				}
 			}
@@ -231,4 +226,18 @@ func wsFramed(n int) int {
 		return n + 2
 	}
 	return n + 4
+}
+
+// lateAck records that a client was sent a snapshot at tick, among those it has not
+// acknowledged yet (sent, oldest first), and returns the acknowledgement that arrives now: that
+// of the snapshot sent lag ticks before, if there was one. The older ones are forgotten.
+func lateAck(sent *[]uint32, tick uint32, lag int) (uint32, bool) {
+	*sent = append(*sent, tick)
+	drop := len(*sent) - lag
+	if drop < 0 {
+		return 0, false
+	}
+	ack := (*sent)[drop]
+	*sent = append((*sent)[:0], (*sent)[drop+1:]...)
+	return ack, true
 }

@@ -22,11 +22,7 @@ type deltaWorld struct {
 }
 
 func newDeltaWorld(t testing.TB, n int, seed uint64) *deltaWorld {
-	src, err := assets.Map(assets.DefaultMap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := game.ParseMap(src)
+	m, err := game.LoadMap(assets.DefaultMap)
 	if err != nil {
 		t.Fatal(err)
 	}

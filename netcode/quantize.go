@@ -130,6 +130,12 @@ const (
 	turnCode         = -16
 )
 
+// isTurn reports whether an entry of changed fields mask, with the aim turned by turn steps,
+// is a small turn alone.
+func isTurn(mask uint8, turn int8) bool {
+	return mask == fieldAim && turn >= minTurn && turn <= maxTurn
+}
+
 // predict returns where a player whose state was p is expected ticks later: moving on as it
 // last moved. Both sides predict alike, and a delta sends a position only where the player
 // strayed from it; a player walking straight costs nothing.

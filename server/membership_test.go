@@ -16,11 +16,7 @@ import (
 // defaultWorld is a world on the embedded default map, with seed.
 func defaultWorld(t *testing.T, seed uint64) *game.World {
 	t.Helper()
-	src, err := assets.Map(assets.DefaultMap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := game.ParseMap(src)
+	m, err := game.LoadMap(assets.DefaultMap)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/tickwire/tickwire/assets"
 	"github.com/tickwire/tickwire/client"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/netcode"
@@ -101,13 +100,9 @@ func (s *Server) releaseIP(ip string) {
 // NewServer checks the map and sets up the lobby that cfg describes. Rooms open as players
 // arrive.
 func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
-	src, err := assets.Map(cfg.Map)
+	m, err := game.LoadMap(cfg.Map)
 	if err != nil {
 		return nil, err
-	}
-	m, err := game.ParseMap(src)
-	if err != nil {
-		return nil, fmt.Errorf("map %s: %w", cfg.Map, err)
 	}
 	seed := cfg.Seed
 	if seed == 0 {

@@ -181,11 +181,7 @@ func TestPlayersSeeEachOther(t *testing.T) {
 		t.Errorf("welcome %+v", w)
 	}
 	// The arena is the map file in assets/, embedded into the binary.
-	src, err := assets.Map(assets.DefaultMap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m, _ := game.ParseMap(src); m == nil || a.Welcome.Map.Name != m.Name || a.Welcome.Map.Tiles != m.Tiles || a.Welcome.Map.Cols != m.Cols {
+	if m, _ := game.LoadMap(assets.DefaultMap); m == nil || a.Welcome.Map.Name != m.Name || a.Welcome.Map.Tiles != m.Tiles || a.Welcome.Map.Cols != m.Cols {
 		t.Errorf("welcome map %q (%d columns) is not the embedded %s", a.Welcome.Map.Name, a.Welcome.Map.Cols, assets.DefaultMap)
 	}
 	all := func(s *netcode.Snapshot) bool {

@@ -231,7 +231,7 @@ function applyFields(p, d, ticks) {
     const { mask, ...whole } = d;
     return whole;
   }
-  const q = { ...p, x: p.x + p.vx * ticks, y: p.y + p.vy * ticks };
+  const q = { ...moveOn(p, ticks) };
   if (d.mask & FIELD.X) q.x += d.x;
   if (d.mask & FIELD.Y) q.y += d.y;
   if (d.mask & FIELD.AIM) q.aim = (p.aim + d.aim) & 0xff;
