@@ -6,19 +6,22 @@ import (
 	"slices"
 )
 
-// PlayerDelta is one player entry of a snapshot: a whole player (Mask == fieldWhole), or the
-// fields of Mask that changed since the baseline, with X and Y as differences from the
-// prediction and Aim as the change (mod 256).
+// PlayerDelta is one entry of a snapshot's players array, for the next of the baseline's
+// players still in view: the fields of Mask that differ from the prediction, with X and Y as
+// differences from it and Aim as the change (mod 256); or, with Mask 0, a run of Run players
+// as predicted.
 type PlayerDelta struct {
 	PlayerQ
 	Mask uint8
+	Run  uint32
 }
 
 // SnapshotDelta is a decoded snapshot, before it is applied to its baseline.
 type SnapshotDelta struct {
 	Tick, LastSeq, BaseTick uint32
-	Players                 []PlayerDelta
-	Bullets                 []BulletQ // entering bullets, at Tick
+	Players                 []PlayerDelta // for the baseline's players still in view, in order
+	Entering                []PlayerQ     // players entering the view, whole, by id
+	Bullets                 []BulletQ     // entering bullets, at Tick
 	Removed                 []uint32
 	Checksum                uint16
 }
@@ -26,8 +29,8 @@ type SnapshotDelta struct {
 // decodeDelta reads the fields after the type of a snapshot frame.
 func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
 	const u32 = math.MaxUint32
-	if n != 8 {
-		rd.fail("snapshot: %d fields, want 8", n)
+	if n != snapshotFields {
+		rd.fail("snapshot: %d fields, want %d", n, snapshotFields)
 		return
 	}
 	s.Tick = uint32(rd.uint("tick", u32))
@@ -36,70 +39,54 @@ func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
 
 	np := rd.array("players")
 	s.Players = s.Players[:0]
-	id := uint32(0)
 	for used := 0; used < np && rd.err == nil; {
-		id += uint32(rd.uint("player id gap", u32))
-		head := rd.sintIn("player mask", -32, 255)
-		mask := uint8(head)
-		p := PlayerDelta{PlayerQ: PlayerQ{ID: id}, Mask: mask}
-		used += 2
-		if head < 0 { // a small turn alone
+		head := rd.sintIn("player entry", -32, 127)
+		var p PlayerDelta
+		used++
+		switch {
+		case head == 0: // a run of players as predicted
+			p.Run = uint32(rd.uint("player run", u32))
+			if p.Run == 0 {
+				rd.fail("player run of 0")
+			}
+			used++
+		case head < 0: // a small turn alone
 			if head == turnCode {
-				rd.fail("player mask %d: a turn of 0", head)
+				rd.fail("player entry %d: a turn of 0", head)
 			}
 			p.Mask, p.Aim = fieldAim, uint8(head-turnCode)
-		} else if mask == fieldWhole {
-			p.X = int32(rd.sint("player x"))
-			p.Y = int32(rd.sint("player y"))
-			p.VX = int32(rd.sint("player vx"))
-			p.VY = int32(rd.sint("player vy"))
-			p.Aim = uint8(rd.uint("player aim", 255))
-			p.Flags = PlayerFlags(rd.uint("player flags", 255))
-			p.Health = uint32(rd.uint("player health", u32))
-			p.Kills = uint32(rd.uint("player kills", u32))
-			p.Deaths = uint32(rd.uint("player deaths", u32))
-			p.Hue = uint16(rd.uint("player hue", 359))
-			p.Name = rd.str("player name", maxNameBytes)
-			used += wholeValues
-		} else {
-			if mask&fieldWhole != 0 || mask == 0 {
-				rd.fail("player mask %d", mask)
-			}
-			if mask&fieldX != 0 {
-				p.X = int32(rd.sint("player dx"))
-				used++
-			}
-			if mask&fieldY != 0 {
-				p.Y = int32(rd.sint("player dy"))
-				used++
-			}
-			if mask&fieldAim != 0 {
-				p.Aim = uint8(rd.sintIn("player aim change", math.MinInt8, math.MaxInt8))
-				used++
-			}
-			if mask&fieldVel != 0 {
-				p.VX = int32(rd.sint("player vx"))
-				p.VY = int32(rd.sint("player vy"))
-				used += 2
-			}
-			if mask&fieldFlags != 0 {
-				p.Flags = PlayerFlags(rd.uint("player flags", 255))
-				used++
-			}
-			if mask&fieldHealth != 0 {
-				p.Health = uint32(rd.uint("player health", u32))
-				used++
-			}
-			if mask&fieldScore != 0 {
-				p.Kills = uint32(rd.uint("player kills", u32))
-				p.Deaths = uint32(rd.uint("player deaths", u32))
-				used += 2
-			}
+		default:
+			p.Mask = uint8(head)
+			used += decodeFields(rd, &p)
 		}
 		if used > np {
 			rd.fail("players: entries run past the array")
 		}
 		s.Players = append(s.Players, p)
+	}
+
+	ne := rd.array("entering")
+	if ne%enteringValues != 0 {
+		rd.fail("entering: %d values, not a multiple of %d", ne, enteringValues)
+	}
+	s.Entering = s.Entering[:0]
+	id := uint32(0)
+	for i := 0; i < ne/enteringValues && rd.err == nil; i++ {
+		id += uint32(rd.uint("entering id gap", u32))
+		s.Entering = append(s.Entering, PlayerQ{
+			ID:     id,
+			X:      int32(rd.sint("player x")),
+			Y:      int32(rd.sint("player y")),
+			VX:     int32(rd.sint("player vx")),
+			VY:     int32(rd.sint("player vy")),
+			Aim:    uint8(rd.uint("player aim", 255)),
+			Flags:  PlayerFlags(rd.uint("player flags", 255)),
+			Health: uint32(rd.uint("player health", u32)),
+			Kills:  uint32(rd.uint("player kills", u32)),
+			Deaths: uint32(rd.uint("player deaths", u32)),
+			Hue:    uint16(rd.uint("player hue", 359)),
+			Name:   rd.str("player name", maxNameBytes),
+		})
 	}
 
 	nb := rd.array("bullets")
@@ -130,6 +117,44 @@ func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
 	s.Checksum = uint16(rd.uint("checksum", math.MaxUint16))
 }
 
+// decodeFields reads the fields of entry p's mask (1 to 127), and returns how many values it
+// read.
+func decodeFields(rd *reader, p *PlayerDelta) int {
+	const u32 = math.MaxUint32
+	used := 0
+	if p.Mask&fieldX != 0 {
+		p.X = int32(rd.sint("player dx"))
+		used++
+	}
+	if p.Mask&fieldY != 0 {
+		p.Y = int32(rd.sint("player dy"))
+		used++
+	}
+	if p.Mask&fieldAim != 0 {
+		p.Aim = uint8(rd.sintIn("player aim change", math.MinInt8, math.MaxInt8))
+		used++
+	}
+	if p.Mask&fieldVel != 0 {
+		p.VX = int32(rd.sint("player vx"))
+		p.VY = int32(rd.sint("player vy"))
+		used += 2
+	}
+	if p.Mask&fieldFlags != 0 {
+		p.Flags = PlayerFlags(rd.uint("player flags", 255))
+		used++
+	}
+	if p.Mask&fieldHealth != 0 {
+		p.Health = uint32(rd.uint("player health", u32))
+		used++
+	}
+	if p.Mask&fieldScore != 0 {
+		p.Kills = uint32(rd.uint("player kills", u32))
+		p.Deaths = uint32(rd.uint("player deaths", u32))
+		used += 2
+	}
+	return used
+}
+
 // ViewState is what a client knows of the world after applying a snapshot: the players and
 // bullets it sees, sorted by id.
 type ViewState struct {
@@ -142,7 +167,7 @@ type ViewState struct {
 var (
 	ErrNoBaseline = errors.New("netcode: snapshot's baseline is not among the applied snapshots")
 	ErrChecksum   = errors.New("netcode: snapshot applied with a checksum mismatch")
-	ErrBadDelta   = errors.New("netcode: snapshot changes a player its baseline does not have")
+	ErrBadDelta   = errors.New("netcode: snapshot's players do not fit its baseline's")
 )
 
 // Applier applies snapshots to the client's recent states. It keeps the last ringLen applied
@@ -176,29 +201,43 @@ func (a *Applier) Apply(d *SnapshotDelta) (*ViewState, error) {
 
 	ticks := d.Tick - base.Tick // a full snapshot's empty baseline has no players to predict
 	removed := func(id uint32) bool { _, ok := slices.BinarySearch(d.Removed, id); return ok }
-	bp, dp := base.Players, d.Players
-	for i, j := 0, 0; i < len(bp) || j < len(dp); {
-		switch {
-		case j == len(dp) || i < len(bp) && bp[i].ID < dp[j].ID:
-			if !removed(bp[i].ID) {
-				p := bp[i]
-				moveOn(&p, ticks) // as predicted
-				out.Players = append(out.Players, p)
+	// The baseline's players still in view take the entries in order, and those after the last
+	// entry move on as predicted; the entering players are merged in by id.
+	bp, dp, ep := base.Players, d.Players, d.Entering
+	run := uint32(0) // players as predicted still due from a run entry
+	for i, j := 0, 0; i < len(bp) || j < len(ep); {
+		if j < len(ep) && (i == len(bp) || ep[j].ID <= bp[i].ID) {
+			if i < len(bp) && ep[j].ID == bp[i].ID && !removed(bp[i].ID) {
+				return nil, ErrBadDelta // entering, but in view already
 			}
-			i++
-		case i == len(bp) || dp[j].ID < bp[i].ID:
-			if dp[j].Mask != fieldWhole {
-				return nil, ErrBadDelta
-			}
-			out.Players = append(out.Players, dp[j].PlayerQ)
+			out.Players = append(out.Players, ep[j])
 			j++
-		default: // the same id in both
-			p := bp[i]
-			applyFields(&p, &dp[j], ticks)
-			out.Players = append(out.Players, p)
-			i++
-			j++
+			continue
 		}
+		p := bp[i]
+		i++
+		if removed(p.ID) {
+			continue
+		}
+		if run == 0 && len(dp) > 0 {
+			if dp[0].Run > 0 {
+				run = dp[0].Run
+			} else {
+				applyFields(&p, &dp[0], ticks)
+				out.Players = append(out.Players, p)
+				dp = dp[1:]
+				continue
+			}
+			dp = dp[1:]
+		}
+		if run > 0 {
+			run--
+		}
+		moveOn(&p, ticks) // as predicted
+		out.Players = append(out.Players, p)
+	}
+	if run > 0 || len(dp) > 0 {
+		return nil, ErrBadDelta // entries for more players than the baseline has in view
 	}
 	bb, nb := base.Bullets, d.Bullets
 	for i, j := 0, 0; i < len(bb) || j < len(nb); {
@@ -240,10 +279,6 @@ func moveOn(p *PlayerQ, ticks uint32) {
 
 // applyFields applies the entry d to player p, ticks after p's state.
 func applyFields(p *PlayerQ, d *PlayerDelta, ticks uint32) {
-	if d.Mask == fieldWhole {
-		*p = d.PlayerQ
-		return
-	}
 	moveOn(p, ticks)
 	if d.Mask&fieldX != 0 {
 		p.X += d.X

@@ -16,14 +16,19 @@ import (
 // acknowledgement (a new client, a long stall, an ack outside what the server remembers) the
 // snapshot is full: it applies to nothing.
 //
-// A snapshot frame (version 3) is
+// A snapshot frame (version 4) is
 //
-//	[4, tick, lastSeq, baseTick, players, bullets, removed, checksum]
+//	[4, tick, lastSeq, baseTick, players, entering, bullets, removed, checksum]
 //
-// where baseTick is 0 for a full snapshot, players is a flat array of entries
-// (idGap, mask, fields...), bullets a flat array of entering bullets (idGap, owner, x, y,
-// dir), removed a flat array of id gaps, and checksum 16 bits over the visible state after the
-// snapshot is applied. PROTOCOL.md has the details.
+// where baseTick is 0 for a full snapshot; players is a flat array of entries, one for each
+// of the baseline's players still in view, in order, so that an entry needs no id (a small turn
+// alone, a mask and fields, or a run of players as predicted); entering a flat array of the
+// players that came into view (idGap and every field); bullets a flat array of entering
+// bullets (idGap, owner, x, y, dir); removed a flat array of id gaps; and checksum 16 bits over
+// the visible state after the snapshot is applied. PROTOCOL.md has the details.
+
+// snapshotFields is the length of a snapshot frame's array, its type included.
+const snapshotFields = 9
 
 // ringLen is how many sent snapshots a client's view remembers as possible baselines, and how
 // many snapshot ticks of world state the encoder keeps. At 30 snapshots a second that is half
@@ -75,28 +80,27 @@ type DeltaEncoder struct {
 	shareFrom int // clients on one baseline from which it is shared; 0 means defaultShareFrom
 }
 
-// sharedDeltas is every current player's delta entry (mask and fields, without the id gap)
-// against the baseline at tick base, for the clients whose baseline it is: their entries
-// differ only in the id gaps, so each costs a copy instead of a comparison and an encoding.
+// sharedDeltas is every current player's delta entry against the baseline at tick base, for
+// the clients whose baseline it is: an entry is the same in each of their snapshots, so each
+// costs a copy instead of a comparison and an encoding.
 type sharedDeltas struct {
 	base    uint32
 	players []sharedPlayer // by the player's index this tick
 }
 
-// sharedPlayer is what a client on a shared baseline needs of a visible player: its entry, its
-// id and its checksum term, side by side so that the loop over the visible players reads one
-// place for each.
+// sharedPlayer is what a client on a shared baseline needs of a visible player: its entry and
+// its checksum term, side by side so that the loop over the visible players reads one place
+// for each.
 type sharedPlayer struct {
 	entry entryWord
-	id    uint32
 	sum   uint32
 }
 
 // entryWord is one player's shared entry packed in a machine word, so that a client's copy of
 // it is one load and one 8-byte store. The entry's bytes sit in the low seven bytes, first
 // byte lowest (little-endian, as they are stored); bits 56-58 hold its length and bits 59-62
-// the msgpack values it adds to the players array, its id gap included. Most entries are a
-// small turn alone, one byte; a player that changed course takes a mask and a few fields.
+// the msgpack values it adds to the players array. Most entries are a small turn alone, one
+// byte; a player that changed course takes a mask and a few fields.
 //
 // Two words are sentinels: 0, a player unchanged since the baseline (no entry at all), and
 // ownWord, a player each client encodes on its own: one the baseline did not have, or whose
@@ -111,7 +115,7 @@ const (
 // len is the length of entry w in bytes.
 func (w entryWord) len() int { return int(w>>56) & 7 }
 
-// values is the msgpack values entry w adds to the players array, its id gap included.
+// values is the msgpack values entry w adds to the players array.
 func (w entryWord) values() int { return int(w>>59) & 15 }
 
 // defaultShareFrom is how many clients must share a baseline for their entries to be encoded
@@ -252,7 +256,7 @@ func (e *DeltaEncoder) share(bs *tickStates) {
 	for i := range out {
 		j, ok := slices.BinarySearch(bs.ids, players[i].ID)
 		if !ok {
-			out[i] = sharedPlayer{entry: ownWord, id: players[i].ID, sum: sums[i]}
+			out[i] = sharedPlayer{entry: ownWord, sum: sums[i]}
 			continue
 		}
 		packEntries(out[i:i+1], bs.players[j:j+1], players[i:i+1], sums[i:i+1], cur.tick-bs.tick)
@@ -272,7 +276,7 @@ func packEntries(out []sharedPlayer, was, players []PlayerQ, sums []uint32, tick
 	for i := range out {
 		base, p := &was[i], &players[i]
 		var mask uint8
-		wb := wordBuilder{n: 1, values: 2} // the mask is byte 0, added at the end
+		wb := wordBuilder{n: 1, values: 1} // the mask is byte 0, added at the end
 		x, y := predict(base, ticks)
 		if dx := int64(p.X) - x; dx != 0 {
 			mask |= fieldX
@@ -308,19 +312,19 @@ func packEntries(out []sharedPlayer, was, players []PlayerQ, sums []uint32, tick
 		switch turn := int8(p.Aim - base.Aim); {
 		case mask == 0:
 		case isTurn(mask, turn):
-			entry = entryWord(uint8(turn+turnCode)) | 1<<56 | 2<<59
+			entry = entryWord(uint8(turn+turnCode)) | 1<<56 | 1<<59
 		case wb.n > maxWordEntry:
 			entry = deltaWordAppended(mask, base, p, ticks)
 		default:
 			entry = entryWord(wb.w|uint64(mask)) | entryWord(wb.n)<<56 | entryWord(wb.values)<<59
 		}
-		out[i] = sharedPlayer{entry: entry, id: p.ID, sum: sums[i]}
+		out[i] = sharedPlayer{entry: entry, sum: sums[i]}
 	}
 }
 
 // wordBuilder is an entry's fields being packed into a word after its mask byte: their bytes
 // so far in w, first byte lowest, the entry's length so far n, and the msgpack values it
-// makes with its id gap.
+// makes.
 type wordBuilder struct {
 	w      uint64
 	n      uint
@@ -357,7 +361,7 @@ func deltaWordAppended(mask uint8, was, p *PlayerQ, ticks uint32) entryWord {
 		return ownWord
 	}
 	// The entry is buf's first bytes; the rest of buf is still zero.
-	return entryWord(binary.LittleEndian.Uint64(buf[:8])) | entryWord(len(b))<<56 | entryWord(1+n)<<59
+	return entryWord(binary.LittleEndian.Uint64(buf[:8])) | entryWord(len(b))<<56 | entryWord(n)<<59
 }
 
 // sharedFor returns the shared entries against baseline tick base, or nil.
@@ -553,14 +557,15 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 		basePlayers, baseBullets, baseStates = nil, nil, nil
 	}
 
-	dst = appendArrayLen(dst, 8)
+	dst = appendArrayLen(dst, snapshotFields)
 	dst = appendUint(dst, uint64(MsgSnapshot))
 	dst = appendUint(dst, uint64(cur.tick))
 	dst = appendUint(dst, uint64(lastSeq))
 	dst = appendUint(dst, uint64(baseTick))
 
-	// Players changed or entering, then bullets entering, each walked alongside the baseline's
-	// list, which finds those that left the view on the way.
+	// The baseline's players still in view, then those entering, then the bullets entering,
+	// each walked alongside the baseline's list, which finds those that left the view on the
+	// way.
 	sum := newChecksum()
 	// The players' entries go straight into dst, after room for the array's length.
 	count, removed := 0, sc.removed[:0]
@@ -569,6 +574,7 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	dst = append(dst, 0, 0, 0)
 	dst, count, removed, sum = e.playerEntries(sc, dst, removed, sum, vp, vpi, basePlayers, same, baseStates, e.sharedFor(baseTick))
 	dst = putArrayLen(dst, at, count)
+	dst = e.appendEntering(dst, vp, vpi, sc.entering)
 	nPlayersGone := len(removed)
 	b := sc.entries[:0]
 	b, count, removed, sum = e.bulletEntries(b, removed, sum, vb, vbi, baseBullets)
@@ -616,14 +622,16 @@ func putArrayLen(b []byte, at, n int) []byte {
 }
 
 // playerEntries appends to b the entries of the visible players vp (vpi: their indices this
-// tick) against the baseline players basePlayers, whose states are baseStates, and copies
-// them from shared when it is not nil. same says the lists are the same (the Interest did not
-// change them since): then they are not compared. It appends the baseline players no longer visible to
-// removed, mixes the visible players into sum, and returns the msgpack values it appended.
+// tick) that the baseline players basePlayers, whose states are baseStates, had: one for each,
+// in order, copied from shared when it is not nil, with the players as predicted in runs. same
+// says the lists are the same (the Interest did not change them since): then they are not
+// compared. It appends the baseline players no longer visible to removed, leaves in
+// sc.entering the places in vp of the players entering the view (appendEntering writes them),
+// mixes every visible player into sum, and returns the msgpack values it appended.
 //
 // Runs of players the baseline had go through copyRun, a tight loop over shared's words; the
-// others (players entering the view, and those whose entries each client encodes on its own)
-// through writeEntry, one at a time.
+// others (those whose entries each client encodes on its own) through writeEntry, one at a
+// time.
 func (e *DeltaEncoder) playerEntries(sc *DeltaScratch, b []byte, removed []uint32, sum checksum, vp []uint32, vpi []int32, basePlayers []uint32, same bool, baseStates *tickStates, shared *sharedDeltas) ([]byte, int, []uint32, checksum) {
 	entering := sc.entering[:0]
 	if !same {
@@ -641,14 +649,46 @@ func (e *DeltaEncoder) playerEntries(sc *DeltaScratch, b []byte, removed []uint3
 			if k += shared.copyRun(&w, vpi[k:end]); k == len(vp) {
 				break
 			}
+			if k < end && w.run > 0 { // a run ended: write it, and copy on
+				w.endRun()
+				k--
+				continue
+			}
 		}
-		inBase := k != end
-		if !inBase {
+		if k == end { // entering: only its checksum term here
 			entering = entering[1:]
+			w.sum.add(e.term(vp[k], vpi[k]))
+			continue
 		}
-		e.writeEntry(&w, vp[k], vpi[k], inBase, baseStates)
+		e.writeEntry(&w, vp[k], vpi[k], baseStates)
 	}
+	// A run of players as predicted at the end goes without saying.
 	return w.buf[:w.pos], w.count, removed, w.sum
+}
+
+// term returns the checksum term of visible player id, index i this tick (-1 if not indexed).
+// The index of a visible player in this tick's states is its index in the interest index,
+// built from the same list; self alone may not be indexed.
+func (e *DeltaEncoder) term(id uint32, i int32) uint32 {
+	if i >= 0 {
+		return e.cur.sums[i]
+	}
+	_, term := e.cur.find(id, -1)
+	return term
+}
+
+// appendEntering appends the array of the players entering the view, whole: those at places
+// entering in the visible players vp (vpi: their indices this tick).
+func (e *DeltaEncoder) appendEntering(b []byte, vp []uint32, vpi []int32, entering []int32) []byte {
+	b = appendArrayLen(b, len(entering)*enteringValues)
+	prev := uint32(0)
+	for _, k := range entering {
+		id := vp[k]
+		p, _ := e.cur.find(id, vpi[k])
+		b = appendWhole(appendUint(b, uint64(id-prev)), p)
+		prev = id
+	}
+	return b
 }
 
 // diffIDs compares the visible players vp with the baseline's, base (both sorted): it appends
@@ -695,18 +735,18 @@ func commonPrefix(a, b []uint32) int {
 
 // entryWriter is the players array being written: its entries so far are buf[:pos] (buf runs
 // to the capacity, so that copyRun stores into it rather than appending), count the msgpack
-// values in them, prev the id of the last, and sum the checksum of the visible players so far.
+// values in them, run how many players as predicted follow them, not yet written, and sum the
+// checksum of the visible players so far.
 type entryWriter struct {
 	buf   []byte
 	pos   int
 	count int
-	prev  uint32
+	run   int
 	sum   checksum
 }
 
-// maxRunEntry is the most buf copyRun may touch for one entry: an id gap of up to five bytes
-// and the 8-byte word.
-const maxRunEntry = 5 + 8
+// maxRunEntry is the most buf copyRun may touch for one entry: the 8-byte word.
+const maxRunEntry = 8
 
 // reserve makes room in w.buf for copyRun to write n entries.
 func (w *entryWriter) reserve(n int) {
@@ -717,16 +757,17 @@ func (w *entryWriter) reserve(n int) {
 }
 
 // copyRun writes the entries of the visible players at indices vpi this tick, all in the
-// baseline, from their shared words, and mixes their checksum terms into w.sum. It stops at
-// the first player whose word is ownWord or who is not indexed, and returns how many it
-// wrote. w must have room for len(vpi) entries (reserve).
+// baseline, from their shared words, and mixes their checksum terms into w.sum; the players
+// as predicted it counts in w.run. It stops at the first player whose word is ownWord or who is
+// not indexed, or who ends a run (the caller writes the run, endRun), and returns how many it
+// went past. w must have room for len(vpi) entries (reserve).
 //
 // This is the loop every client runs over every visible player, so it does little else than
-// store each word with its id gap: no append (the room is made beforehand), all it reads of a
-// player in one place, and its state in locals, which the compiler keeps in registers.
+// store each word: no append (the room is made beforehand), all it reads of a player in one
+// place, and its state in locals, which the compiler keeps in registers.
 func (sd *sharedDeltas) copyRun(w *entryWriter, vpi []int32) int {
 	players := sd.players
-	buf, pos, count, prev, sum := w.buf, w.pos, w.count, w.prev, w.sum
+	buf, pos, count, run, sum := w.buf, w.pos, w.count, w.run, w.sum
 	k := 0
 	for ; k < len(vpi); k++ {
 		i := int(vpi[k])
@@ -735,87 +776,48 @@ func (sd *sharedDeltas) copyRun(w *entryWriter, vpi []int32) int {
 		}
 		p := &players[i]
 		word := p.entry
-		if int64(word) < 0 {
-			break // ownWord, the one word with the top bit set
+		if int64(word) < 0 || word != 0 && run > 0 {
+			break // ownWord (the one word with the top bit set), or the end of a run
 		}
 		sum.add(p.sum)
 		if word == 0 {
-			continue // unchanged: costs nothing
+			run++ // as predicted
+			continue
 		}
-		win := buf[pos : pos+maxRunEntry : pos+maxRunEntry]
-		if g := p.id - prev; g <= 0x7f { // a positive fixint, as appendUint writes it
-			win[0] = byte(g)
-			binary.LittleEndian.PutUint64(win[1:], uint64(word))
-			pos += 1 + word.len()
-		} else {
-			n := putGap(win, g)
-			binary.LittleEndian.PutUint64(win[n:], uint64(word))
-			pos += n + word.len()
-		}
+		binary.LittleEndian.PutUint64(buf[pos:], uint64(word))
+		pos += word.len()
 		count += word.values()
-		prev = p.id
 	}
-	w.pos, w.count, w.prev, w.sum = pos, count, prev, sum
+	w.pos, w.count, w.run, w.sum = pos, count, run, sum
 	return k
 }
 
-// putGap writes id gap g at the start of b as appendUint would, and returns its length.
-func putGap(b []byte, g uint32) int {
-	switch {
-	case g <= 0x7f:
-		b[0] = byte(g)
-		return 1
-	case g <= 0xff:
-		b[0], b[1] = 0xcc, byte(g)
-		return 2
-	case g <= 0xffff:
-		b[0] = 0xcd
-		binary.BigEndian.PutUint16(b[1:], uint16(g))
-		return 3
-	default:
-		b[0] = 0xce
-		binary.BigEndian.PutUint32(b[1:], g)
-		return 5
-	}
-}
-
-// writeEntry writes the entry of visible player id (index i this tick, -1 if not indexed),
-// which copyRun could not copy, encoded by ownEntry. inBase says whether the baseline had it.
-func (e *DeltaEncoder) writeEntry(w *entryWriter, id uint32, i int32, inBase bool, baseStates *tickStates) {
-	// The index of a visible player in this tick's states is its index in the interest index,
-	// built from the same list; self alone may not be indexed.
-	if i >= 0 {
-		w.sum.add(e.cur.sums[i])
-	} else {
-		_, term := e.cur.find(id, -1)
-		w.sum.add(term)
-	}
-	b, n := e.ownEntry(w.buf[:w.pos], id, i, w.prev, inBase, baseStates)
-	if n > 0 {
-		w.count += n
-		w.prev = id
-	}
+// endRun writes the run of players as predicted before the next entry: 0 and their count.
+func (w *entryWriter) endRun() {
+	b := appendUint(append(w.buf[:w.pos], 0), uint64(w.run))
+	w.count += 2
+	w.run = 0
 	w.buf, w.pos = b[:cap(b)], len(b)
 }
 
-// ownEntry appends player id's entry (index i this tick, -1 if unknown; prev the id before
-// it) encoded for this client alone: whole if it was not in the baseline, else its changes
-// from baseStates. It returns the msgpack values it appended, 0 for an unchanged player.
-func (e *DeltaEncoder) ownEntry(b []byte, id uint32, i int32, prev uint32, inBase bool, baseStates *tickStates) ([]byte, int) {
+// writeEntry writes the entry of visible player id (index i this tick, -1 if not indexed), in
+// the baseline baseStates, which copyRun could not copy: encoded for this client alone.
+func (e *DeltaEncoder) writeEntry(w *entryWriter, id uint32, i int32, baseStates *tickStates) {
+	w.sum.add(e.term(id, i))
 	p, _ := e.cur.find(id, i)
-	if !inBase {
-		b = appendUint(b, uint64(id-prev))
-		b = appendUint(b, uint64(fieldWhole))
-		return appendWhole(b, p), 2 + wholeValues
-	}
 	was, _ := baseStates.find(id, i)
 	ticks := e.cur.tick - baseStates.tick
 	mask := diff(was, p, ticks)
 	if mask == 0 {
-		return b, 0
+		w.run++
+		return
 	}
-	b, n := appendChanges(appendUint(b, uint64(id-prev)), mask, was, p, ticks)
-	return b, 1 + n
+	if w.run > 0 {
+		w.endRun()
+	}
+	b, n := appendChanges(w.buf[:w.pos], mask, was, p, ticks)
+	w.count += n
+	w.buf, w.pos = b[:cap(b)], len(b)
 }
 
 // bulletEntries appends to b the bullets of vb (vbi: their indices this tick) that are not in
@@ -936,14 +938,14 @@ func (nb *newBulletEntries) entry(i int32) ([]byte, bool) {
 	return nb.bytes[nb.starts[k]:nb.starts[k+1]], true
 }
 
-// appendChanges appends the entry, without its id gap, of player p ticks after its baseline
+// appendChanges appends the entry of player p ticks after its baseline
 // state was, whose changed fields are mask (not 0): a small turn alone in one byte, else the
 // mask and its fields. It returns the msgpack values it appended.
 func appendChanges(b []byte, mask uint8, was, p *PlayerQ, ticks uint32) ([]byte, int) {
 	if turn := int8(p.Aim - was.Aim); isTurn(mask, turn) {
 		return append(b, uint8(turn+turnCode)), 1 // a negative fixint
 	}
-	b = append(b, mask&0x7f) // a positive fixint: bit 7 is fieldWhole, never set here
+	b = append(b, mask) // a positive fixint: the mask has seven bits
 	b, n := appendFields(b, mask, was, p, ticks)
 	return b, 1 + n
 }
@@ -987,8 +989,12 @@ func appendFields(b []byte, mask uint8, was, p *PlayerQ, ticks uint32) ([]byte, 
 	return b, n
 }
 
-// wholeValues is how many values appendWhole writes.
-const wholeValues = 11
+// wholeValues is how many values appendWhole writes, and enteringValues an entering player's
+// entry, its id gap included.
+const (
+	wholeValues    = 11
+	enteringValues = 1 + wholeValues
+)
 
 // appendWhole appends every field of an entering player, positions absolute.
 func appendWhole(b []byte, p *PlayerQ) []byte {

@@ -338,8 +338,8 @@ func TestDeltaWordHoldsTheEntry(t *testing.T) {
 		default:
 			var got [8]byte
 			binary.LittleEndian.PutUint64(got[:], uint64(w))
-			if !slices.Equal(got[:w.len()], want) || w.values() != 1+n {
-				t.Errorf("%+v: word %#x holds %x, %d values; want %x, %d", p, w, got[:w.len()], w.values(), want, 1+n)
+			if !slices.Equal(got[:w.len()], want) || w.values() != n {
+				t.Errorf("%+v: word %#x holds %x, %d values; want %x, %d", p, w, got[:w.len()], w.values(), want, n)
 			}
 		}
 	}
@@ -399,17 +399,6 @@ func TestDeltaWordPacksAsAppended(t *testing.T) {
 		}
 		if got, want := deltaWord(&was, &p, ticks), deltaWordAppended(mask, &was, &p, ticks); got != want {
 			t.Fatalf("%+v against %+v, %d ticks: word %#x, want %#x", p, was, ticks, got, want)
-		}
-	}
-}
-
-// TestPutGapIsAppendUint: copyRun writes an id gap as appendUint would.
-func TestPutGapIsAppendUint(t *testing.T) {
-	for _, g := range []uint32{0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, math.MaxUint32} {
-		var win [maxRunEntry]byte
-		n := putGap(win[:], g)
-		if want := appendUint(nil, uint64(g)); !slices.Equal(win[:n], want) {
-			t.Errorf("gap %#x: put %x, want %x", g, win[:n], want)
 		}
 	}
 }
@@ -606,11 +595,13 @@ func TestViewSurvivesAnAckFromTheFuture(t *testing.T) {
 	}
 }
 
-// TestDecodeTurnEntry: a negative mask is a small turn alone; the turn of 0 it could also
-// spell, and anything below -32, are refused.
-func TestDecodeTurnEntry(t *testing.T) {
+// TestDecodePlayerEntries: the players array holds, in order, small turns alone (a negative
+// fixint), masks with their fields, and runs of players as predicted (0 and a count). A turn
+// of 0, anything below -32, a mask of 128 and a run of 0 are refused, as is an entry cut
+// short.
+func TestDecodePlayerEntries(t *testing.T) {
 	frame := func(players ...any) []byte {
-		b, err := msgpack.Marshal([]any{MsgSnapshot, 1240, 60, 1234, players, []any{}, []any{}, 7})
+		b, err := msgpack.Marshal([]any{MsgSnapshot, 1240, 60, 1234, players, []any{}, []any{}, []any{}, 7})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -618,24 +609,22 @@ func TestDecodeTurnEntry(t *testing.T) {
 	}
 	var m ServerMessage
 	dec := NewServerDecoder()
-	if err := dec.Decode(frame(6, -13, 2, -32, 1, -1), &m); err != nil {
+	if err := dec.Decode(frame(-13, 0, 3, -32, fieldX|fieldHealth, -5, 80, -1), &m); err != nil {
 		t.Fatal(err)
 	}
-	var got []PlayerDelta
-	for _, p := range m.Delta.Players {
-		got = append(got, PlayerDelta{PlayerQ: PlayerQ{ID: p.ID, Aim: p.Aim}, Mask: p.Mask})
-	}
 	want := []PlayerDelta{
-		{PlayerQ: PlayerQ{ID: 6, Aim: 3}, Mask: fieldAim},
-		{PlayerQ: PlayerQ{ID: 8, Aim: 256 - 16}, Mask: fieldAim},
-		{PlayerQ: PlayerQ{ID: 9, Aim: 15}, Mask: fieldAim},
+		{PlayerQ: PlayerQ{Aim: 3}, Mask: fieldAim},
+		{Run: 3},
+		{PlayerQ: PlayerQ{Aim: 256 - 16}, Mask: fieldAim},
+		{PlayerQ: PlayerQ{X: -5, Health: 80}, Mask: fieldX | fieldHealth},
+		{PlayerQ: PlayerQ{Aim: 15}, Mask: fieldAim},
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("decoded %+v, want %+v", got, want)
+	if !slices.Equal(m.Delta.Players, want) {
+		t.Errorf("decoded %+v, want %+v", m.Delta.Players, want)
 	}
-	for _, head := range []int{-16, -33} {
-		if err := dec.Decode(frame(6, head), &m); err == nil {
-			t.Errorf("mask %d: decoded, want an error", head)
+	for _, players := range [][]any{{-16}, {-33}, {128}, {0, 0}, {0}, {fieldX}} {
+		if err := dec.Decode(frame(players...), &m); err == nil {
+			t.Errorf("players %v: decoded, want an error", players)
 		}
 	}
 }
@@ -661,5 +650,65 @@ func TestBaselineIsTheNewestOfItsTick(t *testing.T) {
 		if k := e.histAt(tick); k != (e.n-1)%ringLen {
 			t.Fatalf("tick %d: states at place %d, want the newer, at %d", tick, k, (e.n-1)%ringLen)
 		}
+	}
+}
+
+// TestApplyPlayerEntries applies hand-made deltas: the entries go to the baseline's players
+// still in view, in order, a run to as many players as it says, and those after the last entry
+// move on as predicted; entering players are merged in by id. Entries for more players than
+// that, and a player entering that is in view already, are refused.
+func TestApplyPlayerEntries(t *testing.T) {
+	pl := func(id uint32, x, vx int32, aim uint8) PlayerQ {
+		return PlayerQ{ID: id, X: x, Y: 40, VX: vx, Aim: aim, Health: 100, Name: "p"}
+	}
+	sumOf := func(players []PlayerQ) uint16 {
+		sum := newChecksum()
+		for i := range players {
+			sum.add(playerSum(&players[i]))
+		}
+		return sum.fold()
+	}
+	base := []PlayerQ{pl(2, 100, 4, 10), pl(5, 200, 0, 20), pl(9, 300, -4, 30), pl(12, 400, 4, 40), pl(15, 500, 4, 50)}
+	start := func(t *testing.T) *Applier {
+		var a Applier
+		if _, err := a.Apply(&SnapshotDelta{Tick: 10, Entering: base, Checksum: sumOf(base)}); err != nil {
+			t.Fatal(err)
+		}
+		return &a
+	}
+	entries := []PlayerDelta{
+		{PlayerQ: PlayerQ{Aim: 3}, Mask: fieldAim}, // 2 turns
+		{Run: 1}, // 9 as predicted
+		{PlayerQ: PlayerQ{X: -4, Health: 60}, Mask: fieldX | fieldHealth}, // 12 stopped short, hurt
+		// 15 as predicted, after the last entry
+	}
+	entering := pl(7, 250, 0, 0)
+	want := []PlayerQ{pl(2, 108, 4, 13), entering, pl(9, 292, -4, 30), pl(12, 404, 4, 40), pl(15, 508, 4, 50)}
+	want[3].Health = 60
+	a := start(t)
+	got, err := a.Apply(&SnapshotDelta{Tick: 12, BaseTick: 10, Players: entries, Entering: []PlayerQ{entering}, Removed: []uint32{5}, Checksum: sumOf(want)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Players, want) {
+		t.Errorf("applied:\n%+v\nwant\n%+v", got.Players, want)
+	}
+
+	for name, d := range map[string]SnapshotDelta{
+		"an entry too many":       {Players: append(slices.Clone(entries), PlayerDelta{Run: 1}, PlayerDelta{Run: 1}), Removed: []uint32{5}},
+		"a run too long":          {Players: []PlayerDelta{{Run: 6}}},
+		"entering, but in view":   {Entering: []PlayerQ{pl(9, 0, 0, 0)}},
+		"every player, one extra": {Players: []PlayerDelta{{Run: 4}, {Mask: fieldAim, PlayerQ: PlayerQ{Aim: 1}}}, Removed: []uint32{5}},
+	} {
+		d.Tick, d.BaseTick = 12, 10
+		if _, err := start(t).Apply(&d); !errors.Is(err, ErrBadDelta) {
+			t.Errorf("%s: %v, want ErrBadDelta", name, err)
+		}
+	}
+	// A player that left and came back between the baseline and now may be listed as both.
+	back := pl(5, 230, 0, 0)
+	want = []PlayerQ{pl(2, 108, 4, 10), back, pl(9, 292, -4, 30), pl(12, 408, 4, 40), pl(15, 508, 4, 50)}
+	if _, err := start(t).Apply(&SnapshotDelta{Tick: 12, BaseTick: 10, Entering: []PlayerQ{back}, Removed: []uint32{5}, Checksum: sumOf(want)}); err != nil {
+		t.Errorf("a player removed and entering: %v", err)
 	}
 }

@@ -4,7 +4,7 @@ import "github.com/tickwire/tickwire/game"
 
 // Subprotocol is the WebSocket subprotocol a client must offer. Its number is the protocol
 // version, raised on every incompatible change (see PROTOCOL.md, "Version history").
-const Subprotocol = "tickwire.v3"
+const Subprotocol = "tickwire.v4"
 
 // ReadLimit is the largest frame a client may send, in bytes. The largest legitimate client
 // message, a join with a long name, is well under it.

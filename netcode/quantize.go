@@ -119,7 +119,6 @@ const (
 	fieldFlags                    // flags
 	fieldHealth                   // health
 	fieldScore                    // kills and deaths
-	fieldWhole                    // a player entering the view: every field, absolute, hue and name too
 )
 
 // A player whose only change is a small turn of its aim, by minTurn to maxTurn steps, has an

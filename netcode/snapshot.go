@@ -109,7 +109,7 @@ func (sd *ServerDecoder) PeekSnapshot(b []byte) (tick, lastSeq uint32, ok bool) 
 	rd := sd.rd
 	rd.reset(b)
 	n := rd.array("message")
-	if rd.uint("message type", 255) != uint64(MsgSnapshot) || n != 8 {
+	if rd.uint("message type", 255) != uint64(MsgSnapshot) || n != snapshotFields {
 		return 0, 0, false
 	}
 	tick = uint32(rd.uint("tick", math.MaxUint32))

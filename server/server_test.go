@@ -267,10 +267,11 @@ func TestUpgradeChecks(t *testing.T) {
 		status    int
 		body      string
 	}{
-		{"no subprotocol", nil, "", http.StatusBadRequest, "subprotocol tickwire.v3 is required"},
+		{"no subprotocol", nil, "", http.StatusBadRequest, "subprotocol tickwire.v4 is required"},
 		{"wrong subprotocol", []string{"tickwire.v0"}, "", http.StatusBadRequest, "subprotocol"},
-		{"retired version 1", []string{"tickwire.v1"}, "", http.StatusBadRequest, "subprotocol tickwire.v3 is required"},
-		{"retired version 2", []string{"tickwire.v2"}, "", http.StatusBadRequest, "subprotocol tickwire.v3 is required"},
+		{"retired version 1", []string{"tickwire.v1"}, "", http.StatusBadRequest, "subprotocol tickwire.v4 is required"},
+		{"retired version 2", []string{"tickwire.v2"}, "", http.StatusBadRequest, "subprotocol tickwire.v4 is required"},
+		{"retired version 3", []string{"tickwire.v3"}, "", http.StatusBadRequest, "subprotocol tickwire.v4 is required"},
 		{"foreign origin", []string{netcode.Subprotocol}, "https://evil.example", http.StatusForbidden, "origin not allowed"},
 		{"same host", []string{netcode.Subprotocol}, "http://" + ts.addr, http.StatusSwitchingProtocols, ""},
 		{"allowed origin", []string{netcode.Subprotocol}, "https://games.example", http.StatusSwitchingProtocols, ""},

@@ -135,23 +135,23 @@ func newFloor(tickRate int, frame []byte, arena float64) *floor {
 	}
 }
 
-// buildFrame makes a valid protocol 3 snapshot frame of size bytes (at least 40): a full
-// snapshot of whole players whose names fill it out, with the tick and lastSeq as fixed-width
-// uint32 (msgpack 0xce) at known offsets, so that a writer can stamp them in place:
+// buildFrame makes a valid protocol 4 snapshot frame of size bytes (at least 40): a full
+// snapshot of entering players whose names fill it out, with the tick and lastSeq as
+// fixed-width uint32 (msgpack 0xce) at known offsets, so that a writer can stamp them in place:
 //
-//	[4, tick, lastSeq, baseTick 0, players, bullets [], removed [], checksum 0]
+//	[4, tick, lastSeq, baseTick 0, players [], entering, bullets [], removed [], checksum 0]
 //
 // The checksum is not the players': a client applying the frame would ask for a resync, but
 // the bench's bots only read the header, as they do from the real server.
 func buildFrame(size int) []byte {
-	head := []byte{0x98, byte(netcode.MsgSnapshot), 0xce, 0, 0, 0, 0, 0xce, 0, 0, 0, 0, 0x00}
+	head := []byte{0x99, byte(netcode.MsgSnapshot), 0xce, 0, 0, 0, 0, 0xce, 0, 0, 0, 0, 0x00, 0x90}
 	tail := []byte{0x90, 0x90, 0x00}
-	// A whole player: gap 1, mask 128, x, y (uint16), vx, vy, aim, flags, health, kills,
-	// deaths, hue 200, then its name as a fixstr.
-	entry := []byte{0x01, 0xcc, 0x80, 0xcd, 0x3e, 0x80, 0xcd, 0x1f, 0x40, 0x00, 0x00, 0x00, 0x01, 0x64, 0x00, 0x00, 0xcc, 0xc8}
+	// An entering player: gap 1, x, y (uint16), vx, vy, aim, flags, health, kills, deaths,
+	// hue 200, then its name as a fixstr.
+	entry := []byte{0x01, 0xcd, 0x3e, 0x80, 0xcd, 0x1f, 0x40, 0x00, 0x00, 0x00, 0x01, 0x64, 0x00, 0x00, 0xcc, 0xc8}
 	const minName, maxName = 1, 16
 	per := len(entry) + 1 + minName
-	room := max(size-len(head)-len(tail)-3, per) // 3: the players array's 0xdc header
+	room := max(size-len(head)-len(tail)-3, per) // 3: the entering array's 0xdc header
 	n := room / per
 	extra := room - n*per // spread over the names, up to maxName each
 	players := make([]byte, 0, room)
@@ -162,7 +162,7 @@ func buildFrame(size int) []byte {
 		players = append(players, 0xa0|byte(name))
 		players = append(players, "floorfloorfloorf"[:name]...)
 	}
-	frame := append(head, 0xdc, byte(n*13>>8), byte(n*13)) // 13 values a player
+	frame := append(head, 0xdc, byte(n*12>>8), byte(n*12)) // 12 values a player
 	frame = append(frame, players...)
 	return append(frame, tail...)
 }

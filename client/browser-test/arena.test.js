@@ -150,18 +150,18 @@ test('two players see each other move and fire, and the server shuts down cleanl
     }
     for (const p of players) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
 
-    // 7. Protocol 3 was negotiated, and no snapshot had to be discarded (no baseline missing,
+    // 7. Protocol 4 was negotiated, and no snapshot had to be discarded (no baseline missing,
     // no checksum mismatch); the scoreboard and the player count come from scores messages.
     for (const p of players) {
-      assert.deepEqual(await protocolState(p), { protocol: 'tickwire.v3', resyncs: 0 }, `${p.name}: protocol 3`);
+      assert.deepEqual(await protocolState(p), { protocol: 'tickwire.v4', resyncs: 0 }, `${p.name}: protocol 4`);
       await waitFor(p, () => window.tickwire.scores && window.tickwire.scores.players === 2 &&
         document.getElementById('hud-players').textContent === '2' &&
         document.querySelectorAll('#scoreboard-rows tr').length === 2 &&
         /\d+ ms/.test(document.getElementById('hud-server-rtt').textContent), null,
       'scores: 2 players in the HUD and on the scoreboard, and the server RTT shown');
     }
-    assert.deepEqual(decode(alice.frames.received.find((f) => decode(f)[0] === 4)).length, 8,
-      'snapshots have the protocol 3 form');
+    assert.deepEqual(decode(alice.frames.received.find((f) => decode(f)[0] === 4)).length, 9,
+      'snapshots have the protocol 4 form');
 
     await screenshots(players, '');
 

@@ -27,14 +27,14 @@ export const TEST_TIMEOUT = 240_000;
 export const VIEWPORT = { width: 1000, height: 700 };
 
 /**
- * Server flags for tests that need every player in view. With protocol 3 a player sees only
+ * Server flags for tests that need every player in view. With protocol 4 a player sees only
  * what is within -view-radius (700 units by default) of it, and two random spawns in the
  * 1280x800 courtyard can be farther apart than that (its diagonal is about 1510): 2000 covers
  * the whole arena, so such tests do not depend on where the players spawned.
  */
 export const SEE_ALL = ['-view-radius', '2000'];
 
-/** protocolState is what p's page says about protocol 3: the negotiated subprotocol, resyncs. */
+/** protocolState is what p's page says about protocol 4: the negotiated subprotocol, resyncs. */
 export function protocolState(p) {
   return p.page.evaluate(() => ({ protocol: window.tickwire.protocol, resyncs: window.tickwire.resyncs }));
 }

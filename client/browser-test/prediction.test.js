@@ -135,7 +135,7 @@ test('on a 150 ms network, your player moves at once and the server agrees', { t
       const tw = window.tickwire;
       return tw.connected && tw.lastSnapshot && tw.players.some((q) => q.id === tw.playerId) && tw.serverRttMs > 0;
     }, null, 'play, and have the server measure the round trip', 2 * WAIT_TIMEOUT);
-    assert.equal((await protocolState(alice)).protocol, 'tickwire.v3');
+    assert.equal((await protocolState(alice)).protocol, 'tickwire.v4');
     const rtt = await alice.page.evaluate(() => ({ rtt: window.tickwire.rttMs, server: window.tickwire.serverRttMs }));
     assert.ok(rtt.rtt > 120 && rtt.rtt < 400, `the impaired round trip: ${rtt.rtt} ms`);
 
@@ -255,7 +255,7 @@ test('on a 150 ms network, your player moves at once and the server agrees', { t
     const interest = await bob.page.evaluate(() => ({ farthest: window.farthest, snapshots: window.snapshots, protocol: window.tickwire.protocol, resyncs: window.tickwire.resyncs }));
     assert.ok(interest.snapshots > 10, `Bob looked at ${interest.snapshots} snapshots`);
     assert.ok(interest.farthest <= VIEW_RADIUS * HYSTERESIS, `Bob saw a player ${interest.farthest} units away`);
-    assert.deepEqual([interest.protocol, interest.resyncs], ['tickwire.v3', 0]);
+    assert.deepEqual([interest.protocol, interest.resyncs], ['tickwire.v4', 0]);
     await screenshot(bob, 'prediction-bob.png');
     console.log(JSON.stringify({ interest }));
     for (const p of [alice, bob]) assert.deepEqual(p.errors, [], `${p.name}: page errors`);

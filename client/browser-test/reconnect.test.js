@@ -147,8 +147,8 @@ test('a dropped connection resumes the same player; lobby, room links and 4002',
     await waitFor(alice, () => document.getElementById('banner').textContent === 'Reconnected' &&
       !document.body.classList.contains('reconnecting'), null, 'say "Reconnected"');
     await waitToSee(alice, 'Bob');
-    // The new connection speaks protocol 3 from a full snapshot: nothing discarded.
-    assert.deepEqual(await protocolState(alice), { protocol: 'tickwire.v3', resyncs: 0 });
+    // The new connection speaks protocol 4 from a full snapshot: nothing discarded.
+    assert.deepEqual(await protocolState(alice), { protocol: 'tickwire.v4', resyncs: 0 });
     await shoot(alice, 'reconnect-alice-resumed.png');
 
     // On the wire: the first socket was quick play; every try went to the room, and the one
@@ -224,7 +224,7 @@ test('a dropped connection resumes the same player; lobby, room links and 4002',
     await shoot(eve, 'lobby-no-such-room.png');
 
     for (const p of [alice, bob, carol]) {
-      assert.deepEqual(await protocolState(p), { protocol: 'tickwire.v3', resyncs: 0 }, `${p.name}: protocol 3`);
+      assert.deepEqual(await protocolState(p), { protocol: 'tickwire.v4', resyncs: 0 }, `${p.name}: protocol 4`);
     }
     for (const p of players) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
   } catch (err) {

@@ -1,4 +1,4 @@
-// Protocol 3 snapshots: decoding a delta and applying it to the state it was made against.
+// Protocol 4 snapshots: decoding a delta and applying it to the state it was made against.
 // The browser's mirror of netcode/delta.go and netcode/apply.go; netcode/PROTOCOL.md
 // ("snapshot (4)") is the contract, and test/delta.test.js replays the vectors the
 // Go side generated (netcode/testdata/delta-vectors.json), so the two cannot drift apart.
@@ -15,9 +15,12 @@ export const DIR_STEPS = 65536;
 /** How many applied states the client keeps: the server remembers as many sent snapshots. */
 export const RING_LEN = 16;
 
-const FIELD = Object.freeze({ X: 1, Y: 2, AIM: 4, VEL: 8, FLAGS: 16, HEALTH: 32, SCORE: 64, WHOLE: 128 });
+const FIELD = Object.freeze({ X: 1, Y: 2, AIM: 4, VEL: 8, FLAGS: 16, HEALTH: 32, SCORE: 64 });
 
-/** A negative mask, -32 to -1, is a small turn alone: the aim changed by mask - TURN_CODE. */
+/** Values of an entering player's entry: its id gap and every field. */
+const ENTERING_VALUES = 12;
+
+/** A negative entry head, -32 to -1, is a small turn alone: the aim changed by head - TURN_CODE. */
 const TURN_CODE = -16;
 
 /** DeltaError: a snapshot that cannot be applied. `reason` is 'no-baseline', 'checksum' or 'bad'. */
@@ -54,63 +57,66 @@ const I32 = 0x7fffffff;
 const pos = (what, v) => sint(what, v, -I32 - 1, I32);
 
 /**
- * decodeDelta reads a decoded protocol 3 snapshot array
- * [4, tick, lastSeq, baseTick, players, bullets, removed, checksum] into
- * { tick, lastSeq, baseTick, players: [{id, mask, ...fields}], bullets: [...], removed: [ids], checksum }.
+ * decodeDelta reads a decoded protocol 4 snapshot array
+ * [4, tick, lastSeq, baseTick, players, entering, bullets, removed, checksum] into
+ * { tick, lastSeq, baseTick, players: [entries], entering: [players], bullets: [...], removed: [ids], checksum }.
+ * An entry is for the next of the baseline's players still in view: { run } for that many
+ * players as predicted, or { mask, ...fields } with x, y as differences from the prediction
+ * and aim as the change.
  */
 export function decodeDelta(m) {
-  if (!Array.isArray(m) || m.length !== 8) bad('snapshot: want 8 elements');
-  const [, tick, lastSeq, baseTick, players, bullets, removed, checksum] = m;
-  if (!Array.isArray(players) || !Array.isArray(bullets) || !Array.isArray(removed)) bad('snapshot: entries must be arrays');
+  if (!Array.isArray(m) || m.length !== 9) bad('snapshot: want 9 elements');
+  const [, tick, lastSeq, baseTick, players, entering, bullets, removed, checksum] = m;
+  if (![players, entering, bullets, removed].every(Array.isArray)) bad('snapshot: entries must be arrays');
   const d = {
     tick: uint('tick', tick), lastSeq: uint('lastSeq', lastSeq), baseTick: uint('baseTick', baseTick),
-    players: [], bullets: [], removed: [], checksum: uint('checksum', checksum, 0xffff),
+    players: [], entering: [], bullets: [], removed: [], checksum: uint('checksum', checksum, 0xffff),
   };
-  let id = 0;
   for (let i = 0; i < players.length;) {
-    id += uint('player id gap', players[i++]);
-    const head = sint('player mask', players[i++], -32, 255);
+    const at = d.players.length;
+    const next = (what) => {
+      if (i >= players.length) bad(`player entry ${at}: ${what} missing`);
+      return players[i++];
+    };
+    const head = sint('player entry', next('head'), -32, 127);
+    if (head === 0) {
+      d.players.push({ run: uint('player run', next('run'), 0xffffffff) });
+      if (d.players[at].run === 0) bad(`player entry ${at}: a run of 0`);
+      continue;
+    }
     if (head < 0) {
-      if (head === TURN_CODE) bad(`player ${id}: mask ${head}, a turn of 0`);
-      d.players.push({ id, mask: FIELD.AIM, aim: head - TURN_CODE });
+      if (head === TURN_CODE) bad(`player entry ${at}: ${head}, a turn of 0`);
+      d.players.push({ mask: FIELD.AIM, aim: head - TURN_CODE });
       continue;
     }
     const mask = head;
-    const p = { id, mask };
-    const next = (what) => {
-      if (i >= players.length) bad(`player ${id}: ${what} missing`);
-      return players[i++];
-    };
-    if (mask === FIELD.WHOLE) {
-      p.x = pos('x', next('x'));
-      p.y = pos('y', next('y'));
+    const p = { mask };
+    if (mask & FIELD.X) p.x = pos('dx', next('dx'));
+    if (mask & FIELD.Y) p.y = pos('dy', next('dy'));
+    if (mask & FIELD.AIM) p.aim = sint('aim change', next('aim change'), -128, 127);
+    if (mask & FIELD.VEL) {
       p.vx = pos('vx', next('vx'));
       p.vy = pos('vy', next('vy'));
-      p.aim = uint('aim', next('aim'), 255);
-      p.flags = uint('flags', next('flags'), 255);
-      p.health = uint('health', next('health'));
+    }
+    if (mask & FIELD.FLAGS) p.flags = uint('flags', next('flags'), 255);
+    if (mask & FIELD.HEALTH) p.health = uint('health', next('health'));
+    if (mask & FIELD.SCORE) {
       p.kills = uint('kills', next('kills'));
       p.deaths = uint('deaths', next('deaths'));
-      p.hue = uint('hue', next('hue'), 359);
-      p.name = next('name');
-      if (typeof p.name !== 'string') bad('name: want a string');
-    } else {
-      if (mask === 0 || mask & FIELD.WHOLE) bad(`player ${id}: mask ${mask}`);
-      if (mask & FIELD.X) p.x = pos('dx', next('dx'));
-      if (mask & FIELD.Y) p.y = pos('dy', next('dy'));
-      if (mask & FIELD.AIM) p.aim = sint('aim change', next('aim change'), -128, 127);
-      if (mask & FIELD.VEL) {
-        p.vx = pos('vx', next('vx'));
-        p.vy = pos('vy', next('vy'));
-      }
-      if (mask & FIELD.FLAGS) p.flags = uint('flags', next('flags'), 255);
-      if (mask & FIELD.HEALTH) p.health = uint('health', next('health'));
-      if (mask & FIELD.SCORE) {
-        p.kills = uint('kills', next('kills'));
-        p.deaths = uint('deaths', next('deaths'));
-      }
     }
     d.players.push(p);
+  }
+  if (entering.length % ENTERING_VALUES !== 0) bad(`entering: not a multiple of ${ENTERING_VALUES} values`);
+  let id = 0;
+  for (let i = 0; i < entering.length; i += ENTERING_VALUES) {
+    id += uint('entering id gap', entering[i]);
+    const [x, y, vx, vy, aim, flags, health, kills, deaths, hue, name] = entering.slice(i + 1, i + ENTERING_VALUES);
+    if (typeof name !== 'string') bad('name: want a string');
+    d.entering.push({
+      id, x: pos('x', x), y: pos('y', y), vx: pos('vx', vx), vy: pos('vy', vy),
+      aim: uint('aim', aim, 255), flags: uint('flags', flags, 255), health: uint('health', health),
+      kills: uint('kills', kills), deaths: uint('deaths', deaths), hue: uint('hue', hue, 359), name,
+    });
   }
   if (bullets.length % 5 !== 0) bad('bullets: not a multiple of 5 values');
   id = 0;
@@ -171,23 +177,36 @@ export class Applier {
     }
     const removed = new Set(d.removed);
     const ticks = d.tick - base.tick; // how far to move the baseline's players on
+    // The baseline's players still in view take the entries in order, and those after the
+    // last entry move on as predicted; the entering players are merged in by id.
     const players = [];
     const bp = base.players;
-    const dp = d.players;
-    for (let i = 0, j = 0; i < bp.length || j < dp.length;) {
-      if (j === dp.length || (i < bp.length && bp[i].id < dp[j].id)) {
-        if (!removed.has(bp[i].id)) players.push(moveOn(bp[i], ticks)); // as predicted
-        i++;
-      } else if (i === bp.length || dp[j].id < bp[i].id) {
-        if (dp[j].mask !== FIELD.WHOLE) throw new DeltaError('bad', `a change to player ${dp[j].id}, who is not in the baseline`);
-        const { mask, ...whole } = dp[j];
-        players.push(whole);
-        j++;
-      } else {
-        players.push(applyFields(bp[i], dp[j], ticks));
-        i++;
-        j++;
+    const ep = d.entering;
+    let e = 0; // the next entry
+    let run = 0; // players as predicted still due from a run entry
+    for (let i = 0, j = 0; i < bp.length || j < ep.length;) {
+      if (j < ep.length && (i === bp.length || ep[j].id <= bp[i].id)) {
+        if (i < bp.length && ep[j].id === bp[i].id && !removed.has(bp[i].id)) {
+          throw new DeltaError('bad', `player ${ep[j].id} enters, but is in view already`);
+        }
+        players.push(ep[j++]);
+        continue;
       }
+      const p = bp[i++];
+      if (removed.has(p.id)) continue;
+      if (run === 0 && e < d.players.length) {
+        const entry = d.players[e++];
+        if (entry.run === undefined) {
+          players.push(applyFields(p, entry, ticks));
+          continue;
+        }
+        run = entry.run;
+      }
+      if (run > 0) run--;
+      players.push(moveOn(p, ticks)); // as predicted
+    }
+    if (run > 0 || e < d.players.length) {
+      throw new DeltaError('bad', 'entries for more players than the baseline has in view');
     }
     const bullets = [];
     const bb = base.bullets;
@@ -227,10 +246,6 @@ function moveOn(p, ticks) {
 }
 
 function applyFields(p, d, ticks) {
-  if (d.mask === FIELD.WHOLE) {
-    const { mask, ...whole } = d;
-    return whole;
-  }
   const q = { ...moveOn(p, ticks) };
   if (d.mask & FIELD.X) q.x += d.x;
   if (d.mask & FIELD.Y) q.y += d.y;

@@ -7,7 +7,7 @@
 // When the render time passes the newest snapshot (an underrun), others move on along their
 // last velocity for at most MAX_EXTRAPOLATION_MS, then stand. Pure (times are arguments), so
 // Node tests import it. The player's own entity is not drawn from here: prediction.js places
-// it. With protocol 3 players come into view and leave it (interest management): one new in a
+// it. With protocol 4 players come into view and leave it (interest management): one new in a
 // snapshot is shown as it is there, one gone from it is not shown, so nobody slides in from a
 // stale position.
 

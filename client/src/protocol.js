@@ -18,7 +18,7 @@ const decode = (bytes) => decoder.decode(bytes);
  * The WebSocket subprotocol the client offers, the only one: its number is the protocol
  * version. Snapshots are deltas over what the player can see (delta.js).
  */
-export const PROTOCOL = 'tickwire.v3';
+export const PROTOCOL = 'tickwire.v4';
 
 /** The largest frame the server reads from a client, in bytes. */
 export const READ_LIMIT = 1024;
@@ -251,11 +251,12 @@ function decodeWelcome(m) {
 }
 
 /**
- * decodeSnapshot reads a protocol 3 snapshot, [4, tick, lastSeq, baseTick, players, bullets,
- * removed, checksum], into delta.js's form: quantized, and still to be applied to its baseline.
+ * decodeSnapshot reads a protocol 4 snapshot, [4, tick, lastSeq, baseTick, players, entering,
+ * bullets, removed, checksum], into delta.js's form: quantized, and still to be applied to its
+ * baseline.
  */
 function decodeSnapshot(m) {
-  arrayOf('snapshot', m, 8);
+  arrayOf('snapshot', m, 9);
   try {
     return { type: MsgType.SNAPSHOT, ...decodeDelta(m) };
   } catch (err) {

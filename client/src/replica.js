@@ -1,4 +1,4 @@
-// The arena as one connection has been told it: protocol 3 snapshots applied to their
+// The arena as one connection has been told it: protocol 4 snapshots applied to their
 // baselines (delta.js), turned into the world units interpolation and drawing use, and the
 // ack the next input carries. One Replica per connection: a new connection starts from a full
 // snapshot (PROTOCOL.md, "snapshot (4)").

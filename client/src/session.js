@@ -1,5 +1,5 @@
 // One game session: a connection and what it has learnt. It sends an input every tick and a
-// ping twice a second from the welcome until the close, applies the protocol 3 snapshots to
+// ping twice a second from the welcome until the close, applies the protocol 4 snapshots to
 // their baselines (replica.js) and keeps them for interpolation, predicts your own player
 // (prediction.js), estimates server time from the pongs (clock.js) and the interpolation
 // delay from how late snapshots arrive (delay.js), and measures round-trip time, bytes

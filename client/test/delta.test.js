@@ -1,4 +1,4 @@
-// Replays the Go side's protocol 3 test vectors through the browser's applier: the same
+// Replays the Go side's protocol 4 test vectors through the browser's applier: the same
 // frames must give the same states, and the same errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,16 +43,55 @@ test('checksum of an empty state', () => {
 
 test('malformed deltas are refused', () => {
   const cases = {
-    'wrong arity': [4, 1, 0, 0, [], [], []],
-    'players not an array': [4, 1, 0, 0, 5, [], [], 0],
-    'truncated whole entry': [4, 1, 0, 0, [3, 128, 10, 10], [], [], 0],
-    'mask zero': [4, 1, 0, 0, [3, 0], [], [], 0],
-    'bullets not in fives': [4, 1, 0, 0, [], [1, 2, 3], [], 0],
-    'checksum too big': [4, 1, 0, 0, [], [], [], 70000],
+    'wrong arity': [4, 1, 0, 0, [], [], [], []],
+    'players not an array': [4, 1, 0, 0, 5, [], [], [], 0],
+    'entering not an array': [4, 1, 0, 0, [], 5, [], [], 0],
+    'truncated entry': [4, 1, 0, 0, [1 | 32, 10], [], [], [], 0],
+    'a run of 0': [4, 1, 0, 0, [0, 0], [], [], [], 0],
+    'a run cut short': [4, 1, 0, 0, [0], [], [], [], 0],
+    'a mask of 128': [4, 1, 0, 0, [128, 1, 2], [], [], [], 0],
+    'a turn of 0': [4, 1, 0, 0, [-16], [], [], [], 0],
+    'below -32': [4, 1, 0, 0, [-33], [], [], [], 0],
+    'entering cut short': [4, 1, 0, 0, [], [3, 10, 10], [], [], 0],
+    'entering without a name': [4, 1, 0, 0, [], [3, 1, 2, 0, 0, 0, 1, 100, 0, 0, 0, 7], [], [], 0],
+    'bullets not in fives': [4, 1, 0, 0, [], [], [1, 2, 3], [], 0],
+    'checksum too big': [4, 1, 0, 0, [], [], [], [], 70000],
   };
   for (const [name, m] of Object.entries(cases)) {
     assert.throws(() => decodeDelta(m), DeltaError, name);
   }
+});
+
+// Mirrors TestApplyPlayerEntries in netcode/delta_test.go: the entries go to the baseline's
+// players still in view, in order, a run to as many as it says, and those after the last entry
+// move on as predicted; entering players are merged in by id.
+test('player entries apply in order to the players still in view', () => {
+  const pl = (id, x, vx, aim) => ({ id, x, y: 40, vx, vy: 0, aim, flags: 0, health: 100, kills: 0, deaths: 0, hue: 0, name: 'p' });
+  const base = [pl(2, 100, 4, 10), pl(5, 200, 0, 20), pl(9, 300, -4, 30), pl(12, 400, 4, 40), pl(15, 500, 4, 50)];
+  const start = () => {
+    const a = new Applier();
+    a.apply({ tick: 10, baseTick: 0, players: [], entering: base, bullets: [], removed: [], checksum: checksum(base, []) });
+    return a;
+  };
+  const delta = (d, want = []) => ({ tick: 12, baseTick: 10, players: [], entering: [], bullets: [], removed: [], checksum: checksum(want, []), ...d });
+  const entering = pl(7, 250, 0, 0);
+  const want = [pl(2, 108, 4, 13), entering, pl(9, 292, -4, 30), { ...pl(12, 404, 4, 40), health: 60 }, pl(15, 508, 4, 50)];
+  const entries = [{ mask: 4, aim: 3 }, { run: 1 }, { mask: 1 | 32, x: -4, health: 60 }];
+  const s = start().apply(delta({ players: entries, entering: [entering], removed: [5] }, want));
+  assert.deepEqual(s.players, want);
+
+  const bad = {
+    'an entry too many': { players: [...entries, { run: 1 }, { run: 1 }], removed: [5] },
+    'a run too long': { players: [{ run: 6 }] },
+    'entering, but in view': { entering: [pl(9, 0, 0, 0)] },
+  };
+  for (const [name, d] of Object.entries(bad)) {
+    assert.throws(() => start().apply(delta(d)), (err) => err instanceof DeltaError && err.reason === 'bad', name);
+  }
+  // A player that left and came back between the baseline and now may be listed as both.
+  const back = pl(5, 230, 0, 0);
+  const again = [pl(2, 108, 4, 10), back, pl(9, 292, -4, 30), pl(12, 408, 4, 40), pl(15, 508, 4, 50)];
+  assert.deepEqual(start().apply(delta({ entering: [back], removed: [5] }, again)).players, again);
 });
 
 test('quantized units become world units', () => {

@@ -14,12 +14,12 @@ const MAP = ['Courtyard', 40, 3, 2, '.#.S..', 1280, 800];
 const RULES = [16, 4, 100, 220, 800];
 const TOKEN = '6f1c2d4e-8a9b-4c3d-9e1f-0a1b2c3d4e5f';
 const welcome = () => [2, 7, 30, 15, MAP.slice(), RULES.slice(), 'k3x9m2qa', TOKEN];
-// A full protocol 3 snapshot: player 3 entering (mask 128, quantized x, y, vx, vy, aim,
-// flags, health, kills, deaths, hue, name), bullet 9 entering (gap, owner, x, y, dir), nothing
-// removed, and a checksum (not checked while decoding: the Applier checks it).
-const player = () => [3, 128, 482, 257, 29, -29, 61, 1, 80, 2, 1, 137, 'Alice'];
+// A full protocol 4 snapshot: no baseline players, player 3 entering (gap, quantized x, y, vx,
+// vy, aim, flags, health, kills, deaths, hue, name), bullet 9 entering (gap, owner, x, y,
+// dir), nothing removed, and a checksum (not checked while decoding: the Applier checks it).
+const player = () => [3, 482, 257, 29, -29, 61, 1, 80, 2, 1, 137, 'Alice'];
 const bullet = () => [9, 3, 42, 81, 49152];
-const snapshot = () => [4, 1234, 56, 0, player(), bullet(), [], 4321];
+const snapshot = () => [4, 1234, 56, 0, [], player(), bullet(), [], 4321];
 const scores = () => [8, 12, [[3, 'Alice', 137, 5, 1], [7, 'Bob', 20, 2, 4]]];
 
 // The Go definitions this module mirrors, read from the source so that the two cannot drift.
@@ -27,7 +27,7 @@ const goSource = (file) => readFileSync(new URL(`../../netcode/${file}`, import.
 
 describe('constants', () => {
   test('mirror netcode/protocol.go and close.go', () => {
-    assert.equal(PROTOCOL, 'tickwire.v3');
+    assert.equal(PROTOCOL, 'tickwire.v4');
     assert.deepEqual({ ...MsgType }, { JOIN: 1, WELCOME: 2, INPUT: 3, SNAPSHOT: 4, PING: 5, PONG: 6, LEAVE: 7, SCORES: 8, WATCH: 9 });
     assert.equal(Buttons.FIRE, 1);
     assert.deepEqual(Object.keys(CLOSE_CODES).map(Number),
@@ -145,15 +145,16 @@ describe('decode', () => {
     });
   });
 
-  test('snapshot: a protocol 3 delta, quantized, for the Applier', () => {
+  test('snapshot: a protocol 4 delta, quantized, for the Applier', () => {
     const m = decodeServerMessage(encode(snapshot()));
     assert.deepEqual(m, {
       type: MsgType.SNAPSHOT,
       tick: 1234,
       lastSeq: 56,
       baseTick: 0,
-      players: [{
-        id: 3, mask: 128, x: 482, y: 257, vx: 29, vy: -29, aim: 61, flags: 1, health: 80, kills: 2, deaths: 1, hue: 137, name: 'Alice',
+      players: [],
+      entering: [{
+        id: 3, x: 482, y: 257, vx: 29, vy: -29, aim: 61, flags: 1, health: 80, kills: 2, deaths: 1, hue: 137, name: 'Alice',
       }],
       bullets: [{ id: 9, owner: 3, x: 42, y: 81, dir: 49152, tick: 1234 }],
       removed: [],
@@ -162,12 +163,12 @@ describe('decode', () => {
   });
 
   test('snapshot: a delta entry carries only what changed', () => {
-    // Player 3: x 4 off the prediction, health 60; player 5 (gap 2): aim turned 3 steps back,
-    // now moving 29 a tick right; player 6: a small turn alone, 3 steps, in one byte.
-    // Bullet 9 and player 8 removed.
-    const m = decodeServerMessage(encode([4, 1240, 60, 1234, [3, 1 | 32, 4, 60, 2, 4 | 8, -3, 29, 0, 1, -13], [], [8, 1], 7]));
+    // The first player still in view: x 4 off the prediction, health 60; the next two as
+    // predicted; the next: aim turned 3 steps back, now moving 29 a tick right; the next: a
+    // small turn alone, 3 steps, in one byte. Bullet 9 and player 8 removed.
+    const m = decodeServerMessage(encode([4, 1240, 60, 1234, [1 | 32, 4, 60, 0, 2, 4 | 8, -3, 29, 0, -13], [], [], [8, 1], 7]));
     assert.deepEqual(m.players, [
-      { id: 3, mask: 33, x: 4, health: 60 }, { id: 5, mask: 12, aim: -3, vx: 29, vy: 0 }, { id: 6, mask: 4, aim: 3 },
+      { mask: 33, x: 4, health: 60 }, { run: 2 }, { mask: 12, aim: -3, vx: 29, vy: 0 }, { mask: 4, aim: 3 },
     ]);
     assert.deepEqual(m.removed, [8, 9]);
     assert.equal(m.baseTick, 1234);
@@ -223,20 +224,23 @@ describe('decode', () => {
     'welcome map name binary': [encode(Object.assign(welcome(), { 4: Object.assign(MAP.slice(), { 0: new Uint8Array([65]) }) })), /map name: want a string/],
     'welcome token not a string': [encode(Object.assign(welcome(), { 7: 42 })), /welcome token: want a string/],
     'welcome rules arity': [encode(Object.assign(welcome(), { 5: [16, 4, 100, 220] })), /welcome rules: 4 elements, want 5/],
-    'a protocol 1 snapshot': [encode([4, 1, 0, [], []]), /snapshot: 5 elements, want 8/],
-    'snapshot tick above uint32': [encode([4, 2 ** 32, 0, 0, [], [], [], 0]), /snapshot: delta: tick: out of range/],
-    'snapshot players not an array': [encode([4, 1, 0, 0, {}, [], [], 0]), /snapshot: delta: snapshot: entries must be arrays/],
-    'player entry truncated': [encode([4, 1, 0, 0, player().slice(0, 11), [], [], 0]), /player 3: hue missing/],
-    'player x is a float': [encode([4, 1, 0, 0, Object.assign(player(), { 2: 120.5 }), [], [], 0]), /x: want an integer/],
-    'player x is nil': [encode([4, 1, 0, 0, Object.assign(player(), { 2: null }), [], [], 0]), /x: want an integer/],
-    'player hue out of range': [encode([4, 1, 0, 0, Object.assign(player(), { 11: 360 }), [], [], 0]), /hue: out of range/],
-    'player name not a string': [encode([4, 1, 0, 0, Object.assign(player(), { 12: 7 }), [], [], 0]), /name: want a string/],
-    'player mask zero': [encode([4, 1, 0, 0, [3, 0], [], [], 0]), /player 3: mask 0/],
-    'player turn of zero': [encode([4, 1, 0, 0, [3, -16], [], [], 0]), /player 3: mask -16/],
-    'player mask below the turns': [encode([4, 1, 0, 0, [3, -33], [], [], 0]), /player mask: out of range/],
-    'bullets not in fives': [encode([4, 1, 0, 0, [], bullet().slice(0, 4), [], 0]), /snapshot: delta/],
-    'bullet dir out of range': [encode([4, 1, 0, 0, [], Object.assign(bullet(), { 4: 65536 }), [], 0]), /snapshot: delta/],
-    'checksum above 16 bits': [encode([4, 1, 0, 0, [], [], [], 70000]), /checksum: out of range/],
+    'a protocol 1 snapshot': [encode([4, 1, 0, [], []]), /snapshot: 5 elements, want 9/],
+    'a protocol 3 snapshot': [encode([4, 1, 0, 0, [], [], [], 0]), /snapshot: 8 elements, want 9/],
+    'snapshot tick above uint32': [encode([4, 2 ** 32, 0, 0, [], [], [], [], 0]), /snapshot: delta: tick: out of range/],
+    'snapshot players not an array': [encode([4, 1, 0, 0, {}, [], [], [], 0]), /snapshot: delta: snapshot: entries must be arrays/],
+    'entering player truncated': [encode([4, 1, 0, 0, [], player().slice(0, 11), [], [], 0]), /entering: not a multiple of 12/],
+    'player x is a float': [encode([4, 1, 0, 0, [], Object.assign(player(), { 1: 120.5 }), [], [], 0]), /x: want an integer/],
+    'player x is nil': [encode([4, 1, 0, 0, [], Object.assign(player(), { 1: null }), [], [], 0]), /x: want an integer/],
+    'player hue out of range': [encode([4, 1, 0, 0, [], Object.assign(player(), { 10: 360 }), [], [], 0]), /hue: out of range/],
+    'player name not a string': [encode([4, 1, 0, 0, [], Object.assign(player(), { 11: 7 }), [], [], 0]), /name: want a string/],
+    'player entry truncated': [encode([4, 1, 0, 0, [1 | 32, 4], [], [], [], 0]), /player entry 0: health missing/],
+    'player run of zero': [encode([4, 1, 0, 0, [0, 0], [], [], [], 0]), /player entry 0: a run of 0/],
+    'player turn of zero': [encode([4, 1, 0, 0, [-16], [], [], [], 0]), /player entry 0: -16, a turn of 0/],
+    'player entry below the turns': [encode([4, 1, 0, 0, [-33], [], [], [], 0]), /player entry: out of range/],
+    'player mask of 128': [encode([4, 1, 0, 0, [128], [], [], [], 0]), /player entry: out of range/],
+    'bullets not in fives': [encode([4, 1, 0, 0, [], [], bullet().slice(0, 4), [], 0]), /snapshot: delta/],
+    'bullet dir out of range': [encode([4, 1, 0, 0, [], [], Object.assign(bullet(), { 4: 65536 }), [], 0]), /snapshot: delta/],
+    'checksum above 16 bits': [encode([4, 1, 0, 0, [], [], [], [], 70000]), /checksum: out of range/],
     'scores arity': [encode([8, 1]), /scores: 2 elements, want 3/],
     'scores entry arity': [encode([8, 1, [[3, 'Alice', 137, 5]]]), /scores entry 0: 4 elements, want 5/],
     'scores hue out of range': [encode([8, 1, [[3, 'Alice', 360, 5, 1]]]), /scores entry 0 hue: out of range/],

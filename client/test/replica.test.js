@@ -11,7 +11,8 @@ const shot = { id: 9, owner: 3, x: 400, y: 400, dir: 0 };
 function full(tick, lastSeq, players, bullets = []) {
   return {
     tick, lastSeq, baseTick: 0,
-    players: players.map((p) => ({ ...p, mask: 128 })),
+    players: [],
+    entering: players,
     bullets: bullets.map((b) => ({ ...b, tick })),
     removed: [],
     checksum: checksum(players, bullets),
@@ -33,7 +34,7 @@ test('a delta applies to its baseline; players leave when removed', () => {
   // Alice is expected to move on 4 a tick, to 408 two ticks later; she went 8 further.
   const moved = { ...alice, x: 416 };
   const s = r.receive({
-    tick: 32, lastSeq: 6, baseTick: 30, players: [{ id: 3, mask: 1, x: 8 }], bullets: [], removed: [5],
+    tick: 32, lastSeq: 6, baseTick: 30, players: [{ mask: 1, x: 8 }], entering: [], bullets: [], removed: [5],
     checksum: checksum([moved], []),
   });
   assert.deepEqual(s.players.map((p) => [p.id, p.x]), [[3, 104]]);
@@ -44,7 +45,7 @@ test('a delta applies to its baseline; players leave when removed', () => {
 test('a missing baseline or a checksum mismatch is not drawn: ack 0, counted', () => {
   const r = new Replica(30, 800);
   r.receive(full(30, 4, [alice]));
-  assert.equal(r.receive({ tick: 40, lastSeq: 5, baseTick: 31, players: [], bullets: [], removed: [], checksum: 0 }), null);
+  assert.equal(r.receive({ tick: 40, lastSeq: 5, baseTick: 31, players: [], entering: [], bullets: [], removed: [], checksum: 0 }), null);
   assert.equal(r.ack, 0);
   assert.equal(r.resyncs, 1);
   assert.equal(r.lastError, 'no-baseline');
@@ -70,6 +71,6 @@ test('a player the delta does not mention moves on as predicted', () => {
   const r = new Replica(30, 800);
   r.receive(full(30, 4, [alice]));
   // Three ticks on, Alice walked on at 4 a tick: nothing is sent of her.
-  const s = r.receive({ tick: 33, lastSeq: 5, baseTick: 30, players: [], bullets: [], removed: [], checksum: checksum([{ ...alice, x: 412 }], []) });
+  const s = r.receive({ tick: 33, lastSeq: 5, baseTick: 30, players: [], entering: [], bullets: [], removed: [], checksum: checksum([{ ...alice, x: 412 }], []) });
   assert.deepEqual(s.players.map((p) => [p.id, p.x, p.y]), [[3, 103, 200]]);
 });
