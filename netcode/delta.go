@@ -70,8 +70,8 @@ type DeltaEncoder struct {
 	scratch DeltaScratch // for AppendFor
 
 	flights flights // the bullets' paths, for their interest (bullets.go)
-	// newBullets is the entries of this tick's new bullets, encoded once (bulletEntries).
-	newBullets newBulletEntries
+	// bulletBytes is the entries of this tick's bullets, encoded once (bulletEntries).
+	bulletBytes encodedBullets
 
 	// shared holds, for the baselines many clients acknowledged, every player's delta entry
 	// against that baseline, encoded once for all of them (ShareBaselines).
@@ -175,7 +175,7 @@ func (e *DeltaEncoder) Update(w *game.World) {
 		e.flights.add(uint32(b.ID), from, to)
 	}
 	e.flights.done()
-	e.newBullets.encode(e.bullets, e.flights.firstNew)
+	e.bulletBytes.encode(e.bullets)
 	e.nShared = 0
 }
 
@@ -384,9 +384,6 @@ func (e *DeltaEncoder) states(tick uint32) *tickStates {
 	}
 	return nil
 }
-
-// bullet returns the bullet at index i of this tick.
-func (e *DeltaEncoder) bullet(i int32) *BulletQ { return &e.bullets[i] }
 
 // ClientView is what the server knows of one client's view: its area of interest and the
 // snapshots it sent recently, as baselines for deltas. Owned by the room goroutine.
@@ -894,13 +891,9 @@ func mixID(sum checksum, id uint32) checksum { return (sum ^ checksum(id)) * fnv
 const bulletValues = 5
 
 // appendBullet appends the entry of the bullet at index i this tick, after its id gap: a copy
-// of the one encoded in Update if the bullet is new this tick, as nearly every bullet entering
-// a view is.
+// of the one encoded in Update.
 func (e *DeltaEncoder) appendBullet(b []byte, i int32) []byte {
-	if entry, ok := e.newBullets.entry(i); ok {
-		return append(b, entry...)
-	}
-	return appendBulletEntry(b, e.bullet(i))
+	return append(b, e.bulletBytes.entry(i)...)
 }
 
 // appendBulletEntry appends the entry of bullet q, without its id gap.
@@ -911,36 +904,30 @@ func appendBulletEntry(b []byte, q *BulletQ) []byte {
 	return appendUint(b, uint64(q.Dir))
 }
 
-// newBulletEntries holds the entries, without their id gaps, of a tick's new bullets: those
-// from index first on (flights.firstNew). Almost every bullet that enters a client's view is
-// one of them, and enters many views at once, so each is encoded once for all, in Update.
-type newBulletEntries struct {
-	first  int
+// encodedBullets holds the entries, without their id gaps, of a tick's bullets. A bullet
+// enters many views at once when it appears, and with late acknowledgements is sent again to
+// each for a few ticks, so each is encoded once for all, in Update. (A bullet's entry gives
+// where it is at the snapshot's tick, so it is encoded anew each tick.)
+type encodedBullets struct {
 	bytes  []byte
 	starts []int32 // where each one's entry starts in bytes, and where the last ends
 }
 
-// encode encodes the entries of bullets from index first on.
-func (nb *newBulletEntries) encode(bullets []BulletQ, first int) {
-	nb.first, nb.bytes, nb.starts = first, nb.bytes[:0], append(nb.starts[:0], 0)
-	for i := first; i < len(bullets); i++ {
-		nb.bytes = appendBulletEntry(nb.bytes, &bullets[i])
-		nb.starts = append(nb.starts, int32(len(nb.bytes)))
+// encode encodes the entries of bullets.
+func (eb *encodedBullets) encode(bullets []BulletQ) {
+	eb.bytes, eb.starts = eb.bytes[:0], append(eb.starts[:0], 0)
+	for i := range bullets {
+		eb.bytes = appendBulletEntry(eb.bytes, &bullets[i])
+		eb.starts = append(eb.starts, int32(len(eb.bytes)))
 	}
 }
 
-// entry returns the entry of the bullet at index i this tick, if it is new.
-func (nb *newBulletEntries) entry(i int32) ([]byte, bool) {
-	k := int(i) - nb.first
-	if k < 0 {
-		return nil, false
-	}
-	return nb.bytes[nb.starts[k]:nb.starts[k+1]], true
-}
+// entry returns the entry of the bullet at index i this tick.
+func (eb *encodedBullets) entry(i int32) []byte { return eb.bytes[eb.starts[i]:eb.starts[i+1]] }
 
-// appendChanges appends the entry of player p ticks after its baseline
-// state was, whose changed fields are mask (not 0): a small turn alone in one byte, else the
-// mask and its fields. It returns the msgpack values it appended.
+// appendChanges appends the entry of player p ticks after its baseline state was, whose
+// changed fields are mask (not 0): a small turn alone in one byte, else the mask and its
+// fields. It returns the msgpack values it appended.
 func appendChanges(b []byte, mask uint8, was, p *PlayerQ, ticks uint32) ([]byte, int) {
 	if turn := int8(p.Aim - was.Aim); isTurn(mask, turn) {
 		return append(b, uint8(turn+turnCode)), 1 // a negative fixint

@@ -426,8 +426,7 @@ func TestPutArrayLenIsAppendArrayLen(t *testing.T) {
 // TestBulletEntries checks bulletEntries against its definition (the visible bullets the
 // baseline lacks enter, in id order; the baseline's no longer visible are removed) over random
 // lists: bullets that entered anywhere in the list (not only after the baseline's, as after a
-// jump), baseline bullets gone anywhere, and old bullets entering as well as new ones, whose
-// entries Update encodes beforehand.
+// jump), and baseline bullets gone anywhere.
 func TestBulletEntries(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 9))
 	e := NewDeltaEncoder()
@@ -439,7 +438,7 @@ func TestBulletEntries(t *testing.T) {
 				e.bullets = append(e.bullets, BulletQ{ID: id, Owner: uint32(rng.IntN(3000)), X: v(), Y: v(), Dir: uint16(rng.Uint32())})
 			}
 		}
-		e.newBullets.encode(e.bullets, rng.IntN(len(e.bullets)+1))
+		e.bulletBytes.encode(e.bullets)
 		var vb, base []uint32
 		var vbi []int32
 		for i, q := range e.bullets {
