@@ -646,11 +646,6 @@ func (e *DeltaEncoder) playerEntries(sc *DeltaScratch, b []byte, removed []uint3
 			if k += shared.copyRun(&w, vpi[k:end]); k == len(vp) {
 				break
 			}
-			if k < end && w.run > 0 { // a run ended: write it, and copy on
-				w.endRun()
-				k--
-				continue
-			}
 		}
 		if k == end { // entering: only its checksum term here
 			entering = entering[1:]
@@ -742,29 +737,53 @@ type entryWriter struct {
 	sum   checksum
 }
 
-// maxRunEntry is the most buf copyRun may touch for one entry: the 8-byte word.
-const maxRunEntry = 8
-
-// reserve makes room in w.buf for copyRun to write n entries.
+// reserve makes room in w.buf for copyRun to write n entries: an 8-byte word each, and a run
+// (at most six bytes).
 func (w *entryWriter) reserve(n int) {
-	if need := w.pos + n*maxRunEntry; need > len(w.buf) {
+	if need := w.pos + n*8 + 6; need > len(w.buf) {
 		w.buf = slices.Grow(w.buf[:w.pos], need-w.pos)
 		w.buf = w.buf[:cap(w.buf)]
 	}
 }
 
 // copyRun writes the entries of the visible players at indices vpi this tick, all in the
-// baseline, from their shared words, and mixes their checksum terms into w.sum; the players
-// as predicted it counts in w.run. It stops at the first player whose word is ownWord or who is
-// not indexed, or who ends a run (the caller writes the run, endRun), and returns how many it
-// went past. w must have room for len(vpi) entries (reserve).
+// baseline, from their shared words, and mixes their checksum terms into w.sum. It stops at
+// the first player whose word is ownWord or who is not indexed, and returns how many it went
+// past. w must have room for len(vpi) entries (reserve).
+//
+// Players with an entry and players as predicted come in runs, which two loops take in turn:
+// in most snapshots every player in view has an entry (a turn, at least), and one loop copies
+// them all.
+func (sd *sharedDeltas) copyRun(w *entryWriter, vpi []int32) int {
+	k := 0
+	for {
+		n := sd.copyEntries(w, vpi[k:])
+		n += sd.skipPredicted(w, vpi[k+n:])
+		if k += n; n == 0 {
+			return k
+		}
+	}
+}
+
+// copyEntries copies the entries of the players at indices vpi from their shared words, after
+// the run of players as predicted before them, if any. It stops at the first player whose
+// word is not an entry (0, or ownWord) or who is not indexed, and returns how many it copied.
 //
 // This is the loop every client runs over every visible player, so it does little else than
 // store each word: no append (the room is made beforehand), all it reads of a player in one
-// place, and its state in locals, which the compiler keeps in registers.
-func (sd *sharedDeltas) copyRun(w *entryWriter, vpi []int32) int {
+// place, and its state in locals, which the compiler keeps in registers. Its length and values
+// are the word's top byte, len + 8*values: the loop adds up the lengths, which it needs for
+// the next store, and the top bytes, from which the values follow at the end.
+func (sd *sharedDeltas) copyEntries(w *entryWriter, vpi []int32) int {
 	players := sd.players
-	buf, pos, count, run, sum := w.buf, w.pos, w.count, w.run, w.sum
+	if len(vpi) == 0 || uint(vpi[0]) >= uint(len(players)) || int64(players[vpi[0]].entry) <= 0 {
+		return 0
+	}
+	if w.run > 0 {
+		w.endRun()
+	}
+	buf, start, sum := w.buf, w.pos, w.sum
+	pos, tops := start, 0
 	k := 0
 	for ; k < len(vpi); k++ {
 		i := int(vpi[k])
@@ -773,19 +792,35 @@ func (sd *sharedDeltas) copyRun(w *entryWriter, vpi []int32) int {
 		}
 		p := &players[i]
 		word := p.entry
-		if int64(word) < 0 || word != 0 && run > 0 {
-			break // ownWord (the one word with the top bit set), or the end of a run
+		if int64(word) <= 0 {
+			break // as predicted (0), or ownWord (the one word with the top bit set)
 		}
 		sum.add(p.sum)
-		if word == 0 {
-			run++ // as predicted
-			continue
-		}
-		binary.LittleEndian.PutUint64(buf[pos:], uint64(word))
-		pos += word.len()
-		count += word.values()
+		binary.LittleEndian.PutUint64(buf[pos:pos+8:pos+8], uint64(word))
+		top := int(word >> 56)
+		pos += top & 7
+		tops += top
 	}
-	w.pos, w.count, w.run, w.sum = pos, count, run, sum
+	w.pos, w.count, w.sum = pos, w.count+(tops-(pos-start))/8, sum
+	return k
+}
+
+// skipPredicted counts in w.run the players at indices vpi as predicted (their words 0), and
+// mixes their checksum terms into w.sum. It stops at the first other player, and returns how
+// many it counted.
+func (sd *sharedDeltas) skipPredicted(w *entryWriter, vpi []int32) int {
+	players := sd.players
+	sum := w.sum
+	k := 0
+	for ; k < len(vpi); k++ {
+		i := int(vpi[k])
+		if uint(i) >= uint(len(players)) || players[i].entry != 0 {
+			break
+		}
+		sum.add(players[i].sum)
+	}
+	w.run += k
+	w.sum = sum
 	return k
 }
 

@@ -14,11 +14,14 @@ import (
 )
 
 // deltaWorld is a world of n players moving and firing at random, one per 200x200 units.
+// With resting set, some of them stand still now and then, neither moving nor turning: their
+// entries are runs of players as predicted. (The benchmark arena has everyone moving.)
 type deltaWorld struct {
-	w      *game.World
-	ids    []game.EntityID
-	inputs []game.Input
-	rng    *rand.Rand
+	w       *game.World
+	ids     []game.EntityID
+	inputs  []game.Input
+	rng     *rand.Rand
+	resting bool
 }
 
 func newDeltaWorld(t testing.TB, n int, seed uint64) *deltaWorld {
@@ -49,7 +52,11 @@ func (d *deltaWorld) step(churn bool) {
 	d.inputs = d.inputs[:0]
 	for i, id := range d.ids {
 		a := float64((int(d.w.Tick)/20+i*7)%63) / 10 // a direction held for a while, then another
-		d.inputs = append(d.inputs, game.Input{Player: id, Move: game.FromAngle(a), Aim: a + float64(d.w.Tick)/30, Fire: d.rng.IntN(30) == 0})
+		in := game.Input{Player: id, Move: game.FromAngle(a), Aim: a + float64(d.w.Tick)/30, Fire: d.rng.IntN(30) == 0}
+		if d.resting && (int(d.w.Tick)/10+i)%3 == 0 { // resting for ten ticks in thirty
+			in = game.Input{Player: id, Aim: float64(i)}
+		}
+		d.inputs = append(d.inputs, in)
 	}
 	d.w.Step(d.inputs)
 }
@@ -88,6 +95,7 @@ func sameView(got *ViewState, want ViewState) bool {
 func TestDeltaSnapshotsReproduceTheView(t *testing.T) {
 	for seed := range uint64(12) {
 		d := newDeltaWorld(t, 60, seed)
+		d.resting = seed%2 == 0
 		enc := NewDeltaEncoder()
 		enc.shareFrom = 1 // one client is enough to share its baseline's entries
 		view := NewClientView(700)
@@ -176,6 +184,7 @@ func TestSharedBaselinesChangeNothing(t *testing.T) {
 // as the encoders see them mapped by spread, which must keep their order.
 func testSharedBaselinesChangeNothing(t *testing.T, spread func(uint32) uint32) {
 	d := newDeltaWorld(t, 300, 7)
+	d.resting = true
 	encs := [2]*DeltaEncoder{NewDeltaEncoder(), NewDeltaEncoder()}
 	var views [2][]*ClientView
 	for k := range views {

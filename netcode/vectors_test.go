@@ -48,6 +48,7 @@ func makeVectors(t *testing.T) []byte {
 	}
 	for seed := range uint64(2) {
 		d := newDeltaWorld(t, 30, seed+100)
+		d.resting = true
 		enc := NewDeltaEncoder()
 		view := NewClientView(500)
 		var client Applier
@@ -134,7 +135,8 @@ func TestDeltaVectors(t *testing.T) {
 	if err := json.Unmarshal(want, &f); err != nil {
 		t.Fatal(err)
 	}
-	var errs, states int
+	var errs, states, runs, entering int
+	dec := NewServerDecoder()
 	for _, c := range f.Cases {
 		for _, s := range c.Steps {
 			if s.Error != "" {
@@ -142,9 +144,23 @@ func TestDeltaVectors(t *testing.T) {
 			} else {
 				states++
 			}
+			frame, err := hex.DecodeString(s.Frame)
+			var m ServerMessage
+			if err == nil {
+				err = dec.Decode(frame, &m)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range m.Delta.Players {
+				runs += min(int(p.Run), 1)
+			}
+			if m.Delta.BaseTick != 0 {
+				entering += len(m.Delta.Entering)
+			}
 		}
 	}
-	if errs == 0 || states < 100 {
-		t.Errorf("vectors hold %d states and %d errors: too few to test a client", states, errs)
+	if errs == 0 || states < 100 || runs < 20 || entering == 0 {
+		t.Errorf("vectors hold %d states, %d errors, %d runs of players as predicted and %d players entering a delta: too few to test a client", states, errs, runs, entering)
 	}
 }
