@@ -238,6 +238,8 @@ func (x *EntityIndex) motion() (same bool) {
 // a skin, and until the focus and the entities together may have moved as far as the skin,
 // nothing else can come within the leave radius. The index adds up how far its entities may
 // have moved (its drift), and lists those that jumped or joined, which are checked apart.
+// Once the skin is used up it gathers again, and what it knew of the candidates it keeps
+// still holds (regather).
 //
 // Nor does it test every candidate every tick. A candidate can only become visible or cease
 // to be once the distance between it and the focus has changed by its slack, its distance to
@@ -267,6 +269,9 @@ type Interest struct {
 	self        uint32
 	flipped     []int32  // scratch: the candidates (by place in near) whose state changed
 	marks       []uint64 // scratch for gathering
+	// The arrays of the candidates before the last regather, which the next one fills.
+	spareNear []int32
+	spareDues []float32
 
 	gathers int // how many times the candidates were gathered, for tests and benchmarks
 }
@@ -298,10 +303,16 @@ func (in *Interest) Index() []int32 { return in.index }
 // for none) whatever its distance. Index then gives each visible entity's place in x.
 func (in *Interest) Update(x *EntityIndex, focus game.Vec, self uint32) []uint32 {
 	rebuild := in.gen == 0 || self != in.self
-	if !in.follow(x, focus) {
+	switch in.follow(x, focus) {
+	case lost:
 		in.gather(x, focus)
 		rebuild = true
-	} else if in.layout != x.layout && !in.reindex(x) {
+	case stale:
+		if in.regather(x, focus) {
+			rebuild = true
+		}
+	}
+	if !rebuild && in.layout != x.layout && !in.reindex(x) {
 		rebuild = true
 	}
 	in.gen, in.layout, in.self, in.last = x.gen, x.layout, self, focus
@@ -445,38 +456,52 @@ func (in *Interest) candidate(i int32) (int, bool) {
 	return k, k < len(in.near) && in.near[k]>>1 == i
 }
 
-// add makes the entity at index i of x a candidate at place k, due now. It was not a
-// candidate, so it was beyond the leave radius: it was visible only if it was self.
+// add makes the entity at index i of x a candidate at place k, due now.
 func (in *Interest) add(x *EntityIndex, k int, i int32) {
-	c := i << 1
-	if x.ids[i] == in.self {
-		c |= 1
-	}
-	in.near, in.dues = slices.Insert(in.near, k, c), slices.Insert(in.dues, k, testNow)
+	in.near, in.dues = slices.Insert(in.near, k, in.newCandidate(x, i)), slices.Insert(in.dues, k, testNow)
 }
 
-// follow carries the candidates over to x's current build, with the focus at focus. It
-// reports false when they must be gathered again: the focus and the entities may have moved
-// farther than the skin since, the client missed a build of the index, or the radius changed.
-func (in *Interest) follow(x *EntityIndex, focus game.Vec) bool {
+// newCandidate returns the entry in near of the entity at index i of x, which was not a
+// candidate, so beyond the leave radius: visible only if it was self.
+func (in *Interest) newCandidate(x *EntityIndex, i int32) int32 {
+	if x.ids[i] == in.self {
+		return i<<1 | 1
+	}
+	return i << 1
+}
+
+// followed is what follow found of the candidates.
+type followed int
+
+const (
+	kept  followed = iota // they hold for x's build
+	stale                 // they are in x's layout, jumps marked, but the skin is used up
+	lost                  // they must be gathered from nothing
+)
+
+// follow carries the candidates over to x's current build, with the focus at focus. They are
+// lost when the client missed a build of the index or the radius changed; stale when the
+// focus and the entities may have moved farther than the skin since they were gathered, in
+// which case they are regathered, but what they knew (states and dues) still holds.
+func (in *Interest) follow(x *EntityIndex, focus game.Vec) followed {
 	if in.gen == 0 || in.reach != in.Leave+interestSkin || in.gen != x.gen && in.gen != x.prevGen {
-		return false
+		return lost
+	}
+	if in.gen != x.gen && in.layout != x.layout && in.layout != x.prevLayout {
+		return lost
 	}
 	// An entity that is not a candidate was beyond reach of the center when they were
 	// gathered, or when it jumped or joined, and has since moved at most the drift: it is
 	// still beyond the leave radius of the focus while the motion stays within the skin.
-	step := focus.Sub(in.last).Len()
-	if in.motion(x)+step >= interestSkin {
-		return false
-	}
-	in.path += step
+	in.path += focus.Sub(in.last).Len()
+	far := in.motion(x) >= interestSkin
 	if in.gen == x.gen {
-		return true // the same build again
+		if far {
+			return stale
+		}
+		return kept // the same build again
 	}
 	if in.layout != x.layout {
-		if in.layout != x.prevLayout {
-			return false
-		}
 		// Entities joined or left: the candidates' indices follow, the gone ones dropped.
 		n := 0
 		for k, c := range in.near {
@@ -488,7 +513,7 @@ func (in *Interest) follow(x *EntityIndex, focus game.Vec) bool {
 		in.near, in.dues = in.near[:n], in.dues[:n]
 	}
 	// Entities that jumped or joined: a candidate is tested now; another becomes one if within
-	// reach. A candidate was within reach plus the skin before it jumped.
+	// reach (a regather finds it). A candidate was within reach plus the skin before it jumped.
 	reach2, before2 := in.reach*in.reach, (in.reach+interestSkin)*(in.reach+interestSkin)
 	for k, j := range x.jumped {
 		to, from := x.pos[j].Sub(in.center), x.jumpedFrom[k].Sub(in.center)
@@ -497,17 +522,20 @@ func (in *Interest) follow(x *EntityIndex, focus game.Vec) bool {
 		}
 		if c, found := in.candidate(j); found {
 			in.dues[c] = testNow
-		} else if to.Dot(to) <= reach2 {
+		} else if to.Dot(to) <= reach2 && !far {
 			in.add(x, c, j)
 		}
 	}
-	return true
+	if far {
+		return stale
+	}
+	return kept
 }
 
-// gather collects the candidates around focus: every entity within the leave radius plus the
-// skin, found by walking the cells that circle touches. Each is due for a test; whether it was visible
-// is found by id.
-func (in *Interest) gather(x *EntityIndex, focus game.Vec) {
+// mark marks the entities within the leave radius plus the skin of focus, found by walking
+// the cells that circle touches, and makes focus the center; it returns the marks and their
+// count.
+func (in *Interest) mark(x *EntityIndex, focus game.Vec) ([]uint64, int) {
 	in.gathers++
 	in.reach, in.center, in.drift, in.path = in.Leave+interestSkin, focus, x.drift, 0
 	marks := grownClear(in.marks, (len(x.ids)+63)/64)
@@ -519,12 +547,19 @@ func (in *Interest) gather(x *EntityIndex, focus game.Vec) {
 			markWithin(x.span(r, focus, reach, reach2), focus, reach2, marks)
 		}
 	}
-	// The marked entities in index order, each with whether it was visible: both lists are in
-	// id order.
 	n := 0
 	for _, w := range marks {
 		n += bits.OnesCount64(w)
 	}
+	return marks, n
+}
+
+// gather collects the candidates around focus from nothing: each is due for a test; whether
+// it was visible is found by id.
+func (in *Interest) gather(x *EntityIndex, focus game.Vec) {
+	marks, n := in.mark(x, focus)
+	// The marked entities in index order, each with whether it was visible: both lists are in
+	// id order.
 	near, vis := slices.Grow(in.near[:0], n), in.visible
 	for w, bitsLeft := range marks {
 		for bitsLeft != 0 {
@@ -546,6 +581,46 @@ func (in *Interest) gather(x *EntityIndex, focus game.Vec) {
 		dues[k] = testNow
 	}
 	in.near, in.dues = near, dues
+}
+
+// regather collects the candidates around focus again when the skin is used up (follow
+// found them stale). A candidate that was one before keeps its state and its due, less the
+// motion so far, the new gather's motion starting from nothing; only the new ones are due
+// now, and no test is repeated that the old dues did not call for. It reports whether a
+// visible candidate was dropped (beyond reach, so not visible but as self), which the
+// visible ids must lose.
+func (in *Interest) regather(x *EntityIndex, focus game.Vec) (dropped bool) {
+	// The new dues are the old ones less the motion, and less a little more, so that
+	// float32's rounding never tests one too late.
+	m := in.motion(x) + 1e-3
+	marks, n := in.mark(x, focus)
+	old, oldDues := in.near, in.dues[:len(in.near)]
+	near, dues := resized(in.spareNear, n), resized(in.spareDues, n)
+	var gone int32 // the dropped candidates or'ed: bit 0 is whether one was visible
+	j, k := 0, 0
+	for w, bitsLeft := range marks {
+		for bitsLeft != 0 {
+			i := int32(w<<6 + bits.TrailingZeros64(bitsLeft))
+			bitsLeft &= bitsLeft - 1
+			for j < len(old) && old[j]>>1 < i {
+				gone |= old[j]
+				j++
+			}
+			if j < len(old) && old[j]>>1 == i {
+				near[k], dues[k] = old[j], float32(float64(oldDues[j])-m)
+				j++
+			} else {
+				near[k], dues[k] = in.newCandidate(x, i), testNow
+			}
+			k++
+		}
+	}
+	for _, c := range old[j:] {
+		gone |= c
+	}
+	in.spareNear, in.spareDues = old, in.dues
+	in.near, in.dues = near, dues
+	return gone&1 != 0
 }
 
 // markWithin marks the entities of span within distance sqrt(r2) of focus.
