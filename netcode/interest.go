@@ -252,11 +252,11 @@ type Interest struct {
 	index        []int32  // the index in the EntityIndex of each visible id, or -1
 	version      uint32   // changes whenever visible may have: equal versions, equal lists
 
-	// The candidates, sorted by index in the EntityIndex (so by id): in near each one's
-	// index<<1 | 1 if it is visible, in dues, at the same place, its due, the motion (see
-	// motion) at which it must be tested again. The dues sit apart: the test reads every due
-	// each tick, and the rest only of the few that are due. center,
-	// reach and drift are the focus, the radius and the index's drift when they were gathered;
+	// The candidates, in no set order (a regather adds the new ones at the end): in near each
+	// one's index in the EntityIndex<<1 | 1 if it is visible, in dues, at the same place, its
+	// due, the motion (see motion) at which it must be tested again. The dues sit apart: the
+	// test reads every due each tick, and the rest only of the few that are due. center, reach
+	// and drift are the focus, the radius and the index's drift when they were gathered;
 	// path is how far the focus has gone since, last where it was at the last Update. gen and
 	// layout are the index's build and layout at the last Update (gen 0: none), self its self.
 	near        []int32
@@ -269,9 +269,6 @@ type Interest struct {
 	self        uint32
 	flipped     []int32  // scratch: the candidates (by place in near) whose state changed
 	marks       []uint64 // scratch for gathering
-	// The arrays of the candidates before the last regather, which the next one fills.
-	spareNear []int32
-	spareDues []float32
 
 	gathers int // how many times the candidates were gathered, for tests and benchmarks
 }
@@ -381,6 +378,7 @@ func (in *Interest) collect(x *EntityIndex) {
 		n += int(c & 1)
 	}
 	index = index[:n]
+	slices.Sort(index) // the candidates are in no order, the ids in index order
 	visible := slices.Grow(in.visible[:0], n+1)[:n]
 	for k, i := range index {
 		visible[k] = x.ids[i]
@@ -448,17 +446,19 @@ func (in *Interest) keepSelf(x *EntityIndex, self uint32) {
 }
 
 // candidate returns the place in near of the entity at index i, and whether it is there.
+// (Only a jump or a lost self asks: rarely.)
 func (in *Interest) candidate(i int32) (int, bool) {
-	if n := len(in.near); n == 0 || in.near[n-1]>>1 < i {
-		return n, false // past the last: a new entity, mostly
+	for k, c := range in.near {
+		if c>>1 == i {
+			return k, true
+		}
 	}
-	k, _ := slices.BinarySearchFunc(in.near, i, func(c, i int32) int { return int(c>>1 - i) })
-	return k, k < len(in.near) && in.near[k]>>1 == i
+	return 0, false
 }
 
-// add makes the entity at index i of x a candidate at place k, due now.
-func (in *Interest) add(x *EntityIndex, k int, i int32) {
-	in.near, in.dues = slices.Insert(in.near, k, in.newCandidate(x, i)), slices.Insert(in.dues, k, testNow)
+// add makes the entity at index i of x a candidate, due now.
+func (in *Interest) add(x *EntityIndex, i int32) {
+	in.near, in.dues = append(in.near, in.newCandidate(x, i)), append(in.dues[:len(in.near)], testNow)
 }
 
 // newCandidate returns the entry in near of the entity at index i of x, which was not a
@@ -523,7 +523,7 @@ func (in *Interest) follow(x *EntityIndex, focus game.Vec) followed {
 		if c, found := in.candidate(j); found {
 			in.dues[c] = testNow
 		} else if to.Dot(to) <= reach2 && !far {
-			in.add(x, c, j)
+			in.add(x, j)
 		}
 	}
 	if far {
@@ -533,9 +533,8 @@ func (in *Interest) follow(x *EntityIndex, focus game.Vec) followed {
 }
 
 // mark marks the entities within the leave radius plus the skin of focus, found by walking
-// the cells that circle touches, and makes focus the center; it returns the marks and their
-// count.
-func (in *Interest) mark(x *EntityIndex, focus game.Vec) ([]uint64, int) {
+// the cells that circle touches, and makes focus the center.
+func (in *Interest) mark(x *EntityIndex, focus game.Vec) []uint64 {
 	in.gathers++
 	in.reach, in.center, in.drift, in.path = in.Leave+interestSkin, focus, x.drift, 0
 	marks := grownClear(in.marks, (len(x.ids)+63)/64)
@@ -547,17 +546,17 @@ func (in *Interest) mark(x *EntityIndex, focus game.Vec) ([]uint64, int) {
 			markWithin(x.span(r, focus, reach, reach2), focus, reach2, marks)
 		}
 	}
-	n := 0
-	for _, w := range marks {
-		n += bits.OnesCount64(w)
-	}
-	return marks, n
+	return marks
 }
 
 // gather collects the candidates around focus from nothing: each is due for a test; whether
 // it was visible is found by id.
 func (in *Interest) gather(x *EntityIndex, focus game.Vec) {
-	marks, n := in.mark(x, focus)
+	marks := in.mark(x, focus)
+	n := 0
+	for _, w := range marks {
+		n += bits.OnesCount64(w)
+	}
 	// The marked entities in index order, each with whether it was visible: both lists are in
 	// id order.
 	near, vis := slices.Grow(in.near[:0], n), in.visible
@@ -589,36 +588,35 @@ func (in *Interest) gather(x *EntityIndex, focus game.Vec) {
 // now, and no test is repeated that the old dues did not call for. It reports whether a
 // visible candidate was dropped (beyond reach, so not visible but as self), which the
 // visible ids must lose.
+//
+// Most of the marked entities were candidates, and few of the candidates are dropped: the
+// candidates keep their places, closed up over the dropped ones, and take their marks off;
+// the few marks left, the new candidates, are added at the end.
 func (in *Interest) regather(x *EntityIndex, focus game.Vec) (dropped bool) {
 	// The new dues are the old ones less the motion, and less a little more, so that
 	// float32's rounding never tests one too late.
 	m := in.motion(x) + 1e-3
-	marks, n := in.mark(x, focus)
-	old, oldDues := in.near, in.dues[:len(in.near)]
-	near, dues := resized(in.spareNear, n), resized(in.spareDues, n)
+	marks := in.mark(x, focus)
+	near, dues := in.near, in.dues[:len(in.near)]
 	var gone int32 // the dropped candidates or'ed: bit 0 is whether one was visible
-	j, k := 0, 0
-	for w, bitsLeft := range marks {
-		for bitsLeft != 0 {
-			i := int32(w<<6 + bits.TrailingZeros64(bitsLeft))
-			bitsLeft &= bitsLeft - 1
-			for j < len(old) && old[j]>>1 < i {
-				gone |= old[j]
-				j++
-			}
-			if j < len(old) && old[j]>>1 == i {
-				near[k], dues[k] = old[j], float32(float64(oldDues[j])-m)
-				j++
-			} else {
-				near[k], dues[k] = in.newCandidate(x, i), testNow
-			}
+	k := 0
+	for j, c := range near {
+		i := c >> 1
+		if w, bit := &marks[i>>6], uint64(1)<<(i&63); *w&bit != 0 {
+			*w &^= bit
+			near[k], dues[k] = c, float32(float64(dues[j])-m)
 			k++
+		} else {
+			gone |= c
 		}
 	}
-	for _, c := range old[j:] {
-		gone |= c
+	near, dues = near[:k], dues[:k]
+	for w, bitsLeft := range marks {
+		for ; bitsLeft != 0; bitsLeft &= bitsLeft - 1 {
+			i := int32(w<<6 + bits.TrailingZeros64(bitsLeft))
+			near, dues = append(near, in.newCandidate(x, i)), append(dues, testNow)
+		}
 	}
-	in.spareNear, in.spareDues = old, in.dues
 	in.near, in.dues = near, dues
 	return gone&1 != 0
 }
