@@ -330,3 +330,70 @@ func TestEntityIndexNotesMotionAndLayout(t *testing.T) {
 		lastIDs, last = ids, maps.Clone(ents)
 	}
 }
+
+// TestInterestDuesAreNotLate checks the query against the definition where the motion bound
+// is tight. The random walks of TestInterestMatchesBruteForce change distances far more slowly
+// than the bound that the dues assume, so a due somewhat too late goes unseen there. Here
+// every entity runs straight at full speed, as does the focus, at a speed of its own: some
+// against the focus's course, so that their distances to it change by the whole bound each
+// tick, some along it, some across, some straight at the focus or away from it. A due later
+// than the bound allows, by a unit or so, shows as a wrong visible set.
+func TestInterestDuesAreNotLate(t *testing.T) {
+	const side, speed, n = 4000, 7.0, 800
+	for seed := range uint64(12) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		course := game.FromAngle(rng.Float64() * 2 * math.Pi)
+		// The focus's speed varies from seed to seed, so that the motion at the last test
+		// before a regather, a multiple of the motion in a tick, comes anywhere below the skin.
+		step := course.Scale(4 + 4*rng.Float64())
+		focus := game.Vec{X: side / 2, Y: side / 2}.Sub(course.Scale(side / 3))
+		pos, vel := make([]game.Vec, n), make([]game.Vec, n)
+		for k := range pos {
+			pos[k] = game.Vec{X: rng.Float64() * side, Y: rng.Float64() * side}
+			switch k % 4 {
+			case 0:
+				vel[k] = course.Scale(-speed)
+			case 1:
+				vel[k] = course.Scale(speed)
+			case 2:
+				vel[k] = game.FromAngle(rng.Float64() * 2 * math.Pi).Scale(speed)
+			}
+		}
+		var x EntityIndex
+		in := NewInterest(300)
+		var want []uint32
+		for tick := range 300 {
+			focus = focus.Add(step)
+			x.reset()
+			for k := range pos {
+				if k%4 == 3 { // straight at the focus, or away from it
+					to := focus.Sub(pos[k])
+					if d := to.Len(); d > 0 {
+						vel[k] = to.Scale(speed / d)
+						if k%8 == 7 {
+							vel[k] = vel[k].Scale(-1)
+						}
+					}
+				}
+				pos[k] = pos[k].Add(vel[k])
+				x.add(uint32(k+1), pos[k])
+			}
+			x.done(side, side, 200)
+			var next []uint32
+			for k, p := range pos {
+				id := uint32(k + 1)
+				d := p.Sub(focus)
+				if d2 := d.Dot(d); d2 <= in.Enter*in.Enter || d2 <= in.Leave*in.Leave && slices.Contains(want, id) {
+					next = append(next, id)
+				}
+			}
+			want = next
+			if got := in.Update(&x, focus, 0); !slices.Equal(got, want) {
+				t.Fatalf("seed %d tick %d: visible %v, want %v", seed, tick, got, want)
+			}
+		}
+		if in.gathers < 5 {
+			t.Fatalf("seed %d: %d gathers: the candidates were not carried over regathers", seed, in.gathers)
+		}
+	}
+}
