@@ -261,6 +261,7 @@ type Interest struct {
 	// layout are the index's build and layout at the last Update (gen 0: none), self its self.
 	near        []int32
 	dues        []float32
+	active      int // the candidates from active on are not due before the next regather
 	center      game.Vec
 	last        game.Vec
 	reach       float64
@@ -274,6 +275,11 @@ type Interest struct {
 }
 
 const testNow = -1 // a due that any motion reaches
+
+// deepDue is a due that no test reaches before the next regather: a test's motion is below
+// the skin (at the skin, follow finds the candidates stale), and so is its float32 rounding,
+// a unit below this.
+const deepDue = interestSkin + 1
 
 // maxFlips is how many candidates may change state in one Update for the visible set to be
 // edited rather than rebuilt.
@@ -335,6 +341,7 @@ func (in *Interest) motion(x *EntityIndex) float64 { return x.drift - in.drift +
 // enter radius, or inside the leave radius and visible before), and when each must be tested
 // again. It appends to flipped those whose state changed.
 //
+// It reads only the dues before active: those after are not due until the next regather.
 // The scan for the next due candidate is a loop of its own, which the compiler keeps to a few
 // instructions a candidate; the test of one is written out after it: as a call, the loop saved
 // and reloaded its state around each.
@@ -344,7 +351,7 @@ func (in *Interest) test(pos []game.Vec, focus game.Vec, m float64, flipped []in
 	// too late.
 	early := m - 1e-3
 	enter, leave := in.Enter, in.Leave
-	near, dues := in.near, in.dues[:len(in.near)]
+	near, dues := in.near[:in.active], in.dues[:in.active]
 	for k := 0; k < len(dues); k++ {
 		for k < len(dues) && dues[k] > now { // most are not due
 			k++
@@ -467,7 +474,7 @@ func (in *Interest) keepSelf(x *EntityIndex, self uint32) {
 		i = int32(j)
 		if c, ok := in.candidate(i); ok {
 			// Visible, as self: tested every tick while it is visible only as self.
-			in.near[c], in.dues[c] = i<<1|1, testNow
+			in.near[in.dueNow(c)] = i<<1 | 1
 		}
 	}
 	in.visible, in.index = insertAt(in.visible, k, self), insertAt(in.index, k, i)
@@ -488,6 +495,20 @@ func (in *Interest) candidate(i int32) (int, bool) {
 // add makes the entity at index i of x a candidate, due now.
 func (in *Interest) add(x *EntityIndex, i int32) {
 	in.near, in.dues = append(in.near, in.newCandidate(x, i)), append(in.dues[:len(in.near)], testNow)
+	in.dueNow(len(in.near) - 1)
+}
+
+// dueNow makes the candidate at place c due now, and returns its place: if it was after
+// active, it trades places with the first there, and active takes it in.
+func (in *Interest) dueNow(c int) int {
+	if a := in.active; c >= a {
+		in.near[a], in.near[c] = in.near[c], in.near[a]
+		in.dues[a], in.dues[c] = in.dues[c], in.dues[a]
+		c = a
+		in.active++
+	}
+	in.dues[c] = testNow
+	return c
 }
 
 // newCandidate returns the entry in near of the entity at index i of x, which was not a
@@ -532,14 +553,17 @@ func (in *Interest) follow(x *EntityIndex, focus game.Vec) followed {
 	}
 	if in.layout != x.layout {
 		// Entities joined or left: the candidates' indices follow, the gone ones dropped.
-		n := 0
+		n, active := 0, 0
 		for k, c := range in.near {
 			if j := x.remap[c>>1]; j >= 0 {
 				in.near[n], in.dues[n] = j<<1|c&1, in.dues[k]
 				n++
+				if k < in.active {
+					active++
+				}
 			}
 		}
-		in.near, in.dues = in.near[:n], in.dues[:n]
+		in.near, in.dues, in.active = in.near[:n], in.dues[:n], active
 	}
 	// Entities that jumped or joined: a candidate is tested now; another becomes one if within
 	// reach (a regather finds it). A candidate was within reach plus the skin before it jumped.
@@ -550,7 +574,7 @@ func (in *Interest) follow(x *EntityIndex, focus game.Vec) followed {
 			continue
 		}
 		if c, found := in.candidate(j); found {
-			in.dues[c] = testNow
+			in.dueNow(c)
 		} else if to.Dot(to) <= reach2 && !far {
 			in.add(x, j)
 		}
@@ -608,7 +632,7 @@ func (in *Interest) gather(x *EntityIndex, focus game.Vec) {
 	for k := range dues {
 		dues[k] = testNow
 	}
-	in.near, in.dues = near, dues
+	in.near, in.dues, in.active = near, dues, len(near)
 }
 
 // regather collects the candidates around focus again when the skin is used up (follow
@@ -620,7 +644,8 @@ func (in *Interest) gather(x *EntityIndex, focus game.Vec) {
 //
 // Most of the marked entities were candidates, and few of the candidates are dropped: the
 // candidates keep their places, closed up over the dropped ones, and take their marks off;
-// the few marks left, the new candidates, are added at the end.
+// the few marks left, the new candidates, are added after them. Those not due before the
+// next regather (deep inside, mostly) go last, after active, where the test does not read.
 func (in *Interest) regather(x *EntityIndex, focus game.Vec) (dropped bool) {
 	// The new dues are the old ones less the motion, and less a little more, so that
 	// float32's rounding never tests one too late.
@@ -646,7 +671,23 @@ func (in *Interest) regather(x *EntityIndex, focus game.Vec) (dropped bool) {
 			near, dues = append(near, in.newCandidate(x, i)), append(dues, testNow)
 		}
 	}
-	in.near, in.dues = near, dues
+	// Those not due before the next regather go last: [0, a) are due before, [b, n) not.
+	a, b := 0, len(dues)
+	for {
+		for a < b && dues[a] < deepDue {
+			a++
+		}
+		for a < b && dues[b-1] >= deepDue {
+			b--
+		}
+		if a == b {
+			break
+		}
+		b--
+		near[a], near[b], dues[a], dues[b] = near[b], near[a], dues[b], dues[a]
+		a++
+	}
+	in.near, in.dues, in.active = near, dues, a
 	return gone&1 != 0
 }
 
