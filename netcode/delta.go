@@ -11,8 +11,9 @@ import (
 
 // Delta snapshots, the Quake 3 model: the server remembers what it sent each client and
 // encodes the next snapshot against the newest one the client has acknowledged (the ack in its
-// inputs). Unchanged entities cost nothing, changed ones send their changed fields, entities
-// that came into view come whole, and those that left are listed as removed. With no usable
+// inputs). Unchanged entities cost nothing (a run of them between changed ones, two bytes),
+// changed ones send their changed fields, entities that came into view come whole, and those
+// that left are listed as removed. With no usable
 // acknowledgement (a new client, a long stall, an ack outside what the server remembers) the
 // snapshot is full: it applies to nothing.
 //
