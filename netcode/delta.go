@@ -13,9 +13,9 @@ import (
 // encodes the next snapshot against the newest one the client has acknowledged (the ack in its
 // inputs). Unchanged entities cost nothing (a run of them between changed ones, two bytes),
 // changed ones send their changed fields, entities that came into view come whole, and those
-// that left are listed as removed. With no usable
-// acknowledgement (a new client, a long stall, an ack outside what the server remembers) the
-// snapshot is full: it applies to nothing.
+// that left are listed as removed. With no usable acknowledgement (a new client, a long
+// stall, an ack outside what the server remembers) the snapshot is full: it applies to
+// nothing.
 //
 // A snapshot frame (version 4) is
 //
@@ -100,8 +100,9 @@ type sharedPlayer struct {
 // entryWord is one player's shared entry packed in a machine word, so that a client's copy of
 // it is one load and one 8-byte store. The entry's bytes sit in the low seven bytes, first
 // byte lowest (little-endian, as they are stored); bits 56-58 hold its length and bits 59-62
-// the msgpack values it adds to the players array. Most entries are a small turn alone, one
-// byte; a player that changed course takes a mask and a few fields.
+// the msgpack values it adds to the players array, so that its top byte is len + 8*values.
+// Most entries are a small turn alone, one byte; a player that changed course takes a mask
+// and a few fields.
 //
 // Two words are sentinels: 0, a player unchanged since the baseline (no entry at all), and
 // ownWord, a player each client encodes on its own: one the baseline did not have, or whose
