@@ -72,7 +72,7 @@ func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
 	s.Entering = s.Entering[:0]
 	id := uint32(0)
 	for i := 0; i < ne/enteringValues && rd.err == nil; i++ {
-		id += uint32(rd.uint("entering id gap", u32))
+		id = rd.nextID("entering id gap", id)
 		s.Entering = append(s.Entering, PlayerQ{
 			ID:     id,
 			X:      int32(rd.sint("player x")),
@@ -96,7 +96,7 @@ func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
 	s.Bullets = s.Bullets[:0]
 	id = 0
 	for i := 0; i < nb/bulletValues && rd.err == nil; i++ {
-		id += uint32(rd.uint("bullet id gap", u32))
+		id = rd.nextID("bullet id gap", id)
 		s.Bullets = append(s.Bullets, BulletQ{
 			ID:    id,
 			Owner: uint32(rd.uint("bullet owner", u32)),
@@ -111,10 +111,20 @@ func decodeDelta(rd *reader, n int, s *SnapshotDelta) {
 	s.Removed = s.Removed[:0]
 	id = 0
 	for i := 0; i < nr && rd.err == nil; i++ {
-		id += uint32(rd.uint("removed id gap", u32))
+		id = rd.nextID("removed id gap", id)
 		s.Removed = append(s.Removed, id)
 	}
 	s.Checksum = uint16(rd.uint("checksum", math.MaxUint16))
+}
+
+// nextID reads the gap from id prev to the next id of a list (the first one's gap is its id)
+// and returns that id. Ids rise, from 1: a gap of 0, or one past the largest id, is refused.
+func (rd *reader) nextID(what string, prev uint32) uint32 {
+	gap := rd.uint(what, math.MaxUint32)
+	if gap == 0 || uint64(prev)+gap > math.MaxUint32 {
+		rd.fail("%s %d after id %d: ids rise within 32 bits", what, gap, prev)
+	}
+	return prev + uint32(gap)
 }
 
 // decodeFields reads the fields of entry p's mask (1 to 127), and returns how many values it

@@ -637,6 +637,33 @@ func TestDecodePlayerEntries(t *testing.T) {
 	}
 }
 
+// TestDecodeIDGaps: the ids of the entering players, the bullets and the removed rise from 1
+// within 32 bits: a gap of 0, and a gap past the largest id, are refused.
+func TestDecodeIDGaps(t *testing.T) {
+	whole := func(gap int) []any { return []any{gap, 1, 2, 0, 0, 0, 1, 100, 0, 0, 0, "a"} }
+	for name, c := range map[string]struct {
+		entering, bullets, removed []any
+		ok                         bool
+	}{
+		"rising":           {append(whole(3), whole(2)...), []any{9, 3, 42, 81, 0}, []any{5, 1}, true},
+		"entering gap 0":   {append(whole(3), whole(0)...), nil, nil, false},
+		"bullet id 0":      {nil, []any{0, 3, 42, 81, 0}, nil, false},
+		"removed gap 0":    {nil, nil, []any{5, 0}, false},
+		"ids past 32 bits": {nil, nil, []any{uint32(math.MaxUint32), 1}, false},
+		"the largest id":   {nil, nil, []any{uint32(math.MaxUint32)}, true},
+	} {
+		list := func(l []any) []any { return append([]any{}, l...) } // nil marshals as nil
+		frame, err := msgpack.Marshal([]any{MsgSnapshot, 1240, 60, 0, []any{}, list(c.entering), list(c.bullets), list(c.removed), 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m ServerMessage
+		if err := NewServerDecoder().Decode(frame, &m); (err == nil) != c.ok {
+			t.Errorf("%s: %v, want ok %v", name, err, c.ok)
+		}
+	}
+}
+
 // TestBaselineIsTheNewestOfItsTick: should a client be sent two snapshots at one tick, it
 // applied the second last, and an acknowledgement of that tick names the second as its
 // baseline; should Update record one tick twice, the snapshots since were encoded from the

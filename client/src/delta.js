@@ -53,6 +53,13 @@ function sint(what, v, min, max) {
   return v;
 }
 
+/** nextID returns the id after prev in a list of id gaps: ids rise from 1 within 32 bits. */
+function nextID(what, prev, gap) {
+  uint(what, gap);
+  if (gap === 0 || prev + gap > 0xffffffff) bad(`${what} ${gap} after id ${prev}: ids rise within 32 bits`);
+  return prev + gap;
+}
+
 const I32 = 0x7fffffff;
 const pos = (what, v) => sint(what, v, -I32 - 1, I32);
 
@@ -109,7 +116,7 @@ export function decodeDelta(m) {
   if (entering.length % ENTERING_VALUES !== 0) bad(`entering: not a multiple of ${ENTERING_VALUES} values`);
   let id = 0;
   for (let i = 0; i < entering.length; i += ENTERING_VALUES) {
-    id += uint('entering id gap', entering[i]);
+    id = nextID('entering id gap', id, entering[i]);
     const [x, y, vx, vy, aim, flags, health, kills, deaths, hue, name] = entering.slice(i + 1, i + ENTERING_VALUES);
     if (typeof name !== 'string') bad('name: want a string');
     d.entering.push({
@@ -121,7 +128,7 @@ export function decodeDelta(m) {
   if (bullets.length % 5 !== 0) bad('bullets: not a multiple of 5 values');
   id = 0;
   for (let i = 0; i < bullets.length; i += 5) {
-    id += uint('bullet id gap', bullets[i]);
+    id = nextID('bullet id gap', id, bullets[i]);
     d.bullets.push({
       id, owner: uint('bullet owner', bullets[i + 1]),
       x: pos('bullet x', bullets[i + 2]), y: pos('bullet y', bullets[i + 3]),
@@ -130,7 +137,7 @@ export function decodeDelta(m) {
   }
   id = 0;
   for (const gap of removed) {
-    id += uint('removed id gap', gap);
+    id = nextID('removed id gap', id, gap);
     d.removed.push(id);
   }
   return d;

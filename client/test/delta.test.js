@@ -56,6 +56,10 @@ test('malformed deltas are refused', () => {
     'entering without a name': [4, 1, 0, 0, [], [3, 1, 2, 0, 0, 0, 1, 100, 0, 0, 0, 7], [], [], 0],
     'bullets not in fives': [4, 1, 0, 0, [], [], [1, 2, 3], [], 0],
     'checksum too big': [4, 1, 0, 0, [], [], [], [], 70000],
+    'entering id gap 0': [4, 1, 0, 0, [], [3, 1, 2, 0, 0, 0, 1, 100, 0, 0, 0, 'a', 0, 1, 2, 0, 0, 0, 1, 100, 0, 0, 0, 'b'], [], [], 0],
+    'bullet id 0': [4, 1, 0, 0, [], [], [0, 3, 42, 81, 0], [], 0],
+    'removed id gap 0': [4, 1, 0, 0, [], [], [], [5, 0], 0],
+    'ids past 32 bits': [4, 1, 0, 0, [], [], [], [0xffffffff, 1], 0],
   };
   for (const [name, m] of Object.entries(cases)) {
     assert.throws(() => decodeDelta(m), DeltaError, name);
