@@ -215,6 +215,23 @@ func (a *Applier) Apply(d *SnapshotDelta) (*ViewState, error) {
 	// entry move on as predicted; the entering players are merged in by id.
 	bp, dp, ep := base.Players, d.Players, d.Entering
 	run := uint32(0) // players as predicted still due from a run entry
+	// next returns the entry of the next of those players, nil for one as predicted.
+	next := func() *PlayerDelta {
+		switch {
+		case run > 0:
+			run--
+			return nil
+		case len(dp) == 0:
+			return nil // after the last entry
+		}
+		e := &dp[0]
+		dp = dp[1:]
+		if e.Run > 0 {
+			run = e.Run - 1
+			return nil
+		}
+		return e
+	}
 	for i, j := 0, 0; i < len(bp) || j < len(ep); {
 		if j < len(ep) && (i == len(bp) || ep[j].ID <= bp[i].ID) {
 			if i < len(bp) && ep[j].ID == bp[i].ID && !removed(bp[i].ID) {
@@ -229,21 +246,11 @@ func (a *Applier) Apply(d *SnapshotDelta) (*ViewState, error) {
 		if removed(p.ID) {
 			continue
 		}
-		if run == 0 && len(dp) > 0 {
-			if dp[0].Run > 0 {
-				run = dp[0].Run
-			} else {
-				applyFields(&p, &dp[0], ticks)
-				out.Players = append(out.Players, p)
-				dp = dp[1:]
-				continue
-			}
-			dp = dp[1:]
+		if e := next(); e != nil {
+			applyFields(&p, e, ticks)
+		} else {
+			moveOn(&p, ticks) // as predicted
 		}
-		if run > 0 {
-			run--
-		}
-		moveOn(&p, ticks) // as predicted
 		out.Players = append(out.Players, p)
 	}
 	if run > 0 || len(dp) > 0 {

@@ -114,11 +114,14 @@ const (
 	ownWord      entryWord = 1 << 63
 )
 
+// top is entry w's top byte: len + 8*values.
+func (w entryWord) top() int { return int(w >> 56) }
+
 // len is the length of entry w in bytes.
-func (w entryWord) len() int { return int(w>>56) & 7 }
+func (w entryWord) len() int { return w.top() & 7 }
 
 // values is the msgpack values entry w adds to the players array.
-func (w entryWord) values() int { return int(w>>59) & 15 }
+func (w entryWord) values() int { return w.top() >> 3 & 15 }
 
 // defaultShareFrom is how many clients must share a baseline for their entries to be encoded
 // once. Encoding every player's entry costs about as much as a few clients' own deltas (each
@@ -621,12 +624,13 @@ func putArrayLen(b []byte, at, n int) []byte {
 }
 
 // playerEntries appends to b the entries of the visible players vp (vpi: their indices this
-// tick) that the baseline players basePlayers, whose states are baseStates, had: one for each,
-// in order, copied from shared when it is not nil, with the players as predicted in runs. same
-// says the lists are the same (the Interest did not change them since): then they are not
-// compared. It appends the baseline players no longer visible to removed, leaves in
-// sc.entering the places in vp of the players entering the view (appendEntering writes them),
-// mixes every visible player into sum, and returns the msgpack values it appended.
+// tick, in the interest index, which is built from the states' list; -1 for self, which alone
+// may not be indexed) that the baseline players basePlayers, whose states are baseStates, had:
+// one for each, in order, copied from shared when it is not nil, with the players as predicted
+// in runs. same says the lists are the same (the Interest did not change them since): then
+// they are not compared. It appends the baseline players no longer visible to removed, leaves
+// in sc.entering the places in vp of the players entering the view (appendEntering writes
+// them), mixes every visible player into sum, and returns the msgpack values it appended.
 //
 // Runs of players the baseline had go through copyRun, a tight loop over shared's words; the
 // others (those whose entries each client encodes on its own) through writeEntry, one at a
@@ -651,24 +655,14 @@ func (e *DeltaEncoder) playerEntries(sc *DeltaScratch, b []byte, removed []uint3
 		}
 		if k == end { // entering: only its checksum term here
 			entering = entering[1:]
-			w.sum.add(e.term(vp[k], vpi[k]))
+			_, term := e.cur.find(vp[k], vpi[k])
+			w.sum.add(term)
 			continue
 		}
 		e.writeEntry(&w, vp[k], vpi[k], baseStates)
 	}
 	// A run of players as predicted at the end goes without saying.
 	return w.buf[:w.pos], w.count, removed, w.sum
-}
-
-// term returns the checksum term of visible player id, index i this tick (-1 if not indexed).
-// The index of a visible player in this tick's states is its index in the interest index,
-// built from the same list; self alone may not be indexed.
-func (e *DeltaEncoder) term(id uint32, i int32) uint32 {
-	if i >= 0 {
-		return e.cur.sums[i]
-	}
-	_, term := e.cur.find(id, -1)
-	return term
 }
 
 // appendEntering appends the array of the players entering the view, whole: those at places
@@ -799,9 +793,8 @@ func (sd *sharedDeltas) copyEntries(w *entryWriter, vpi []int32) int {
 		}
 		sum.add(p.sum)
 		binary.LittleEndian.PutUint64(buf[pos:pos+8:pos+8], uint64(word))
-		top := int(word >> 56)
-		pos += top & 7
-		tops += top
+		pos += word.len()
+		tops += word.top()
 	}
 	w.pos, w.count, w.sum = pos, w.count+(tops-(pos-start))/8, sum
 	return k
@@ -837,8 +830,8 @@ func (w *entryWriter) endRun() {
 // writeEntry writes the entry of visible player id (index i this tick, -1 if not indexed), in
 // the baseline baseStates, which copyRun could not copy: encoded for this client alone.
 func (e *DeltaEncoder) writeEntry(w *entryWriter, id uint32, i int32, baseStates *tickStates) {
-	w.sum.add(e.term(id, i))
-	p, _ := e.cur.find(id, i)
+	p, term := e.cur.find(id, i)
+	w.sum.add(term)
 	was, _ := baseStates.find(id, i)
 	ticks := e.cur.tick - baseStates.tick
 	mask := diff(was, p, ticks)

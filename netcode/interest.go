@@ -401,43 +401,14 @@ func (in *Interest) edit(x *EntityIndex) {
 		c := in.near[k]
 		i := c >> 1
 		id := x.ids[i]
-		at, found := searchIDs(in.visible, id)
+		at, found := slices.BinarySearch(in.visible, id)
 		switch {
 		case c&1 != 0 && !found:
-			in.visible, in.index = insertAt(in.visible, at, id), insertAt(in.index, at, i)
+			in.visible, in.index = slices.Insert(in.visible, at, id), slices.Insert(in.index, at, i)
 		case c&1 == 0 && found:
-			in.visible, in.index = deleteAt(in.visible, at), deleteAt(in.index, at)
+			in.visible, in.index = slices.Delete(in.visible, at, at+1), slices.Delete(in.index, at, at+1)
 		}
 	}
-}
-
-// searchIDs returns where id is, or would be, in ids, sorted, and whether it is there, as
-// slices.BinarySearch does in twice the instructions.
-func searchIDs(ids []uint32, id uint32) (int, bool) {
-	lo, hi := 0, len(ids)
-	for lo < hi {
-		h := int(uint(lo+hi) >> 1)
-		if ids[h] < id {
-			lo = h + 1
-		} else {
-			hi = h
-		}
-	}
-	return lo, lo < len(ids) && ids[lo] == id
-}
-
-// insertAt inserts v at place k of s, as slices.Insert does for one value, with fewer checks.
-func insertAt[E any](s []E, k int, v E) []E {
-	s = append(s, v)
-	copy(s[k+1:], s[k:])
-	s[k] = v
-	return s
-}
-
-// deleteAt deletes place k of s, as slices.Delete does for one.
-func deleteAt[E any](s []E, k int) []E {
-	copy(s[k:], s[k+1:])
-	return s[:len(s)-1]
 }
 
 // reindex carries the visible indices over to x's new layout, dropping the entities that
@@ -465,7 +436,7 @@ func (in *Interest) keepSelf(x *EntityIndex, self uint32) {
 	if self == 0 {
 		return
 	}
-	k, found := searchIDs(in.visible, self)
+	k, found := slices.BinarySearch(in.visible, self)
 	if found {
 		return
 	}
@@ -477,7 +448,7 @@ func (in *Interest) keepSelf(x *EntityIndex, self uint32) {
 			in.near[in.dueNow(c)] = i<<1 | 1
 		}
 	}
-	in.visible, in.index = insertAt(in.visible, k, self), insertAt(in.index, k, i)
+	in.visible, in.index = slices.Insert(in.visible, k, self), slices.Insert(in.index, k, i)
 	in.version++
 }
 

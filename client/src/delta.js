@@ -191,6 +191,18 @@ export class Applier {
     const ep = d.entering;
     let e = 0; // the next entry
     let run = 0; // players as predicted still due from a run entry
+    // next returns the entry of the next of those players, null for one as predicted.
+    const next = () => {
+      if (run > 0) {
+        run--;
+        return null;
+      }
+      if (e === d.players.length) return null; // after the last entry
+      const entry = d.players[e++];
+      if (entry.run === undefined) return entry;
+      run = entry.run - 1;
+      return null;
+    };
     for (let i = 0, j = 0; i < bp.length || j < ep.length;) {
       if (j < ep.length && (i === bp.length || ep[j].id <= bp[i].id)) {
         if (i < bp.length && ep[j].id === bp[i].id && !removed.has(bp[i].id)) {
@@ -201,16 +213,8 @@ export class Applier {
       }
       const p = bp[i++];
       if (removed.has(p.id)) continue;
-      if (run === 0 && e < d.players.length) {
-        const entry = d.players[e++];
-        if (entry.run === undefined) {
-          players.push(applyFields(p, entry, ticks));
-          continue;
-        }
-        run = entry.run;
-      }
-      if (run > 0) run--;
-      players.push(moveOn(p, ticks)); // as predicted
+      const entry = next();
+      players.push(entry ? applyFields(p, entry, ticks) : moveOn(p, ticks));
     }
     if (run > 0 || e < d.players.length) {
       throw new DeltaError('bad', 'entries for more players than the baseline has in view');
