@@ -45,11 +45,13 @@ lint: client-deps
 test-go: client-deps
 	go test -race ./...
 
-# A short run of the fuzzer over the decoder of client input, beyond its seed corpus.
-# The budget is a count of executions, not a duration: with a duration, Go 1.26's
-# fuzz coordinator can report its own deadline as a failure (golang/go#75804).
+# Short runs of the fuzzers, beyond their seed corpora: the server's decoder of client input,
+# and the client's decoder and Applier of snapshots (which a server, or whatever answers in its
+# place, feeds). The budget is a count of executions, not a duration: with a duration, Go
+# 1.26's fuzz coordinator can report its own deadline as a failure (golang/go#75804).
 fuzz: client-deps
 	go test ./netcode -run '^$$' -fuzz FuzzClientDecoder -fuzztime 200000x
+	go test ./netcode -run '^$$' -fuzz FuzzSnapshotApply -fuzztime 100000x
 
 test-client: client-deps
 	cd client && node --test test/
