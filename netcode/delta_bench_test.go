@@ -1,7 +1,10 @@
 package netcode
 
 import (
+	"math"
+	"slices"
 	"testing"
+	"time"
 )
 
 // arenaClients runs the benchmark arena (n players, one per 200x200 units, everyone moving,
@@ -105,15 +108,118 @@ func benchmarkPerClient(b *testing.B, cold, late bool) {
 		if !late {
 			v.Ack = a.enc.Tick()
 		} else {
-			// lag is 1 to 6, a hash of the client and the tick.
-			lag := 1 + int(uint32(c*2654435761)^a.enc.Tick()*40503)%6
-			if ack, ok := lateAck(&sent[c], a.enc.Tick(), lag); ok {
+			if ack, ok := lateAck(&sent[c], a.enc.Tick(), lateLag(c, a.enc.Tick())); ok {
 				v.Ack = ack
 			}
 		}
 		i++
 	}
 	b.ReportMetric(float64(total)/float64(i)*30/1000, "KB/client/s")
+}
+
+// lateLag is the ticks from a snapshot to the one carrying its ack for client c at tick, in
+// the late benchmarks: 1 to 6, a hash of the two.
+func lateLag(c int, tick uint32) int { return 1 + int(uint32(c*2654435761)^tick*40503)%6 }
+
+// BenchmarkDeltaSharingPaired measures, in time, what ShareBaselines saves each client, and
+// shows how to compare two ways of encoding on this noisy host: two encoders, each with its
+// own 1,000 clients, encode the same world tick by tick, one with the baselines shared and
+// one without, in turns (which goes first alternates). The two runs of a tick are next to
+// each other in time, so that the host's swings, which move BenchmarkDeltaPerClient by
+// hundreds of nanoseconds from one run to the next, hit both alike; the median of the
+// per-tick differences then resolves a few tens. It reports each side's median time per
+// client over the ticks (the tick's shared work included), the median difference and the
+// median ratio. The host's speed also changes from minute to minute, by as much as 1.7
+// times; the ratio holds through that, the nanoseconds do not.
+//
+// To compare a change in the encoder the same way, put both versions behind a switch that
+// the two sides set.
+func BenchmarkDeltaSharingPaired(b *testing.B) {
+	b.Run("acks=at-once", func(b *testing.B) { benchmarkSharingPaired(b, false) })
+	b.Run("acks=late", func(b *testing.B) { benchmarkSharingPaired(b, true) })
+}
+
+// pairedSide is one encoder of a paired benchmark, with its clients and its times.
+type pairedSide struct {
+	enc   *DeltaEncoder
+	views []*ClientView
+	acks  []uint32
+	sent  [][]uint32 // with late acks: each client's ticks sent and not yet acknowledged
+	times []float64  // ns per client, each measured tick
+}
+
+func benchmarkSharingPaired(b *testing.B, late bool) {
+	const n = 1000
+	d := newDeltaWorld(b, n, 1)
+	var sides [2]*pairedSide // 0 shares baselines, 1 does not
+	for s := range sides {
+		sides[s] = &pairedSide{enc: NewDeltaEncoder(), sent: make([][]uint32, n)}
+		for range n {
+			sides[s].views = append(sides[s].views, NewClientView(DefaultViewRadius))
+		}
+	}
+	sides[1].enc.shareFrom = math.MaxInt
+	if late && evict == nil {
+		evict = make([]byte, 64<<20)
+	}
+	var buf []byte
+	run := func(sd *pairedSide, measure bool) {
+		for k := 0; late && k < len(evict); k += 64 {
+			evict[k]++
+		}
+		start := time.Now()
+		sd.enc.Update(d.w)
+		sd.acks = sd.acks[:0]
+		for _, v := range sd.views {
+			sd.acks = append(sd.acks, v.Ack)
+		}
+		sd.enc.ShareBaselines(sd.acks)
+		tick := sd.enc.Tick()
+		for c, v := range sd.views {
+			buf = sd.enc.AppendFor(buf[:0], v, d.w.Players[c].Pos, uint32(d.ids[c]), 0)
+			if !late {
+				v.Ack = tick
+			} else if ack, ok := lateAck(&sd.sent[c], tick, lateLag(c, tick)); ok {
+				v.Ack = ack
+			}
+		}
+		if measure {
+			sd.times = append(sd.times, float64(time.Since(start).Nanoseconds())/n)
+		}
+	}
+	ticks := 0
+	step := func(measure bool) {
+		d.step(false)
+		first := ticks % 2
+		run(sides[first], measure)
+		run(sides[1-first], measure)
+		ticks++
+	}
+	for range 60 {
+		step(false)
+	}
+	for b.Loop() {
+		step(true)
+	}
+	var diffs, ratios []float64
+	for k, t := range sides[1].times {
+		diffs = append(diffs, t-sides[0].times[k])
+		ratios = append(ratios, t/sides[0].times[k])
+	}
+	b.ReportMetric(median(sides[0].times), "ns/client-shared")
+	b.ReportMetric(median(sides[1].times), "ns/client-own")
+	b.ReportMetric(median(diffs), "ns/client-saved")
+	b.ReportMetric(median(ratios), "own/shared")
+	b.ReportMetric(0, "ns/op")
+}
+
+// median returns the median of xs, which it sorts.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
 
 // BenchmarkDeltaUpdate measures the shared part of a tick at 1,000 players: indexing the
