@@ -160,17 +160,22 @@ export async function zoomOut(p) {
 
 /**
  * walkUntilSeen: mover walks (a wall may block one way, so each direction in turn) until
- * watcher draws the mover's player id more than 40 units from where it was; it returns
- * whether that happened and the start.
+ * watcher draws the mover's player id more than 40 units from where it was, and its newest
+ * snapshot has it there too; it returns whether that happened and the start.
  */
 export async function walkUntilSeen(mover, watcher, id) {
   const start = await drawnPlayer(watcher, id);
   if (!start) return { moved: false, start };
   for (const key of ['KeyD', 'KeyA', 'KeyS', 'KeyW']) {
     await mover.page.keyboard.down(key);
+    // Both where the watcher draws the mover and where its newest snapshot says the server
+    // has it: a drawing carried on past the snapshots (when they come late) may show the
+    // mover farther than a wall let it go.
     const moved = await watcher.page.waitForFunction(({ pid, x, y }) => {
-      const d = window.tickwire.players.find((p) => p.id === pid);
-      return d && Math.hypot(d.x - x, d.y - y) > 40;
+      const tw = window.tickwire;
+      const d = tw.players.find((p) => p.id === pid);
+      const s = tw.lastSnapshot?.players.find((p) => p.id === pid);
+      return d && s && Math.hypot(d.x - x, d.y - y) > 40 && Math.hypot(s.x - x, s.y - y) > 40;
     }, { pid: id, x: start.x, y: start.y }, { timeout: MOVE_TIMEOUT, polling: 50 })
       .then(() => true, () => false);
     await mover.page.keyboard.up(key);
