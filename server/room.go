@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -192,6 +193,7 @@ func (r *Room) step(period time.Duration) {
 		r.sendScores()
 	}
 	end := time.Now()
+	r.stats.seq.Add(1)
 	r.stats.step.observe(sendStart.Sub(stepStart))
 	r.stats.snapshot.observe(end.Sub(sendStart))
 	r.stats.encode.observe(handoff.Sub(sendStart))
@@ -203,6 +205,7 @@ func (r *Room) step(period time.Duration) {
 		r.stats.overruns.Add(1)
 		r.metrics.overruns.Inc()
 	}
+	r.stats.seq.Add(1)
 }
 
 // buildSnapshots encodes the tick's shared state once, then every connected member's
@@ -307,18 +310,27 @@ type RoomStats struct {
 	HandoffTime   HistogramSnapshot `json:"handoff_time"`  // handing frames to the sessions
 }
 
-// Stats reads the room's statistics. Any goroutine may call it.
+// Stats reads the room's statistics. Any goroutine may call it. The tick counts and
+// histograms come from between two ticks' recording, so that they agree: a reading taken
+// while a tick records its numbers is taken again.
 func (r *Room) Stats() RoomStats {
-	return RoomStats{
-		ID: r.id, Players: r.Players(), Tick: r.tick.Load(),
-		TickRate: r.cfg.TickRate, SnapshotRate: r.cfg.SnapshotRate,
-		Ticks: r.stats.ticks.Load(), Overruns: r.stats.overruns.Load(), Skipped: r.skipped.Load(),
-		InputsDropped: r.InputsDropped.Load(),
-		TickTime:      r.stats.total.snapshot(),
-		StepTime:      r.stats.step.snapshot(),
-		SnapshotTime:  r.stats.snapshot.snapshot(),
-		EncodeTime:    r.stats.encode.snapshot(),
-		HandoffTime:   r.stats.handoff.snapshot(),
+	for {
+		seq := r.stats.seq.Load()
+		st := RoomStats{
+			ID: r.id, Players: r.Players(), Tick: r.tick.Load(),
+			TickRate: r.cfg.TickRate, SnapshotRate: r.cfg.SnapshotRate,
+			Ticks: r.stats.ticks.Load(), Overruns: r.stats.overruns.Load(), Skipped: r.skipped.Load(),
+			InputsDropped: r.InputsDropped.Load(),
+			TickTime:      r.stats.total.snapshot(),
+			StepTime:      r.stats.step.snapshot(),
+			SnapshotTime:  r.stats.snapshot.snapshot(),
+			EncodeTime:    r.stats.encode.snapshot(),
+			HandoffTime:   r.stats.handoff.snapshot(),
+		}
+		if seq%2 == 0 && r.stats.seq.Load() == seq {
+			return st
+		}
+		runtime.Gosched()
 	}
 }
 

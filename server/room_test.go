@@ -51,3 +51,34 @@ func TestTopPlayersPicksWhatASortWould(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsAgreeWhileTicking reads the statistics while the room ticks: every reading's
+// histograms count the same ticks as its tick counter.
+func TestStatsAgreeWhileTicking(t *testing.T) {
+	r := NewRoom(defaultWorld(t, 0), RoomConfig{TickRate: 30, SnapshotRate: 30, MaxPlayers: 10}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r.metrics = newMetrics(&Lobby{rooms: map[string]*lobbyRoom{}}).forRoom("test")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 3000 {
+			r.step(time.Second / 30)
+		}
+	}()
+	count := func(h HistogramSnapshot) (n uint64) {
+		for _, c := range h.Counts {
+			n += c
+		}
+		return n
+	}
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+		}
+		st := r.Stats()
+		if n, m := count(st.TickTime), count(st.StepTime); n != st.Ticks || m != st.Ticks {
+			t.Fatalf("a reading counts %d ticks, its histograms %d (tick) and %d (step)", st.Ticks, n, m)
+		}
+	}
+}

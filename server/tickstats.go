@@ -96,4 +96,7 @@ type tickStats struct {
 	handoff  histogram // handing the frames to the sessions
 	ticks    atomic.Uint64
 	overruns atomic.Uint64 // ticks that took longer than the tick period
+	// seq is odd while a tick's numbers are being recorded, and grows by two for each
+	// tick: a reader that saw the same even value before and after read one tick's whole.
+	seq atomic.Uint64
 }
