@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -193,19 +192,12 @@ func (r *Room) step(period time.Duration) {
 		r.sendScores()
 	}
 	end := time.Now()
-	r.stats.seq.Add(1)
-	r.stats.step.observe(sendStart.Sub(stepStart))
-	r.stats.snapshot.observe(end.Sub(sendStart))
-	r.stats.encode.observe(handoff.Sub(sendStart))
-	r.stats.handoff.observe(end.Sub(handoff))
-	r.stats.total.observe(end.Sub(start))
-	r.metrics.tick.Observe(end.Sub(start).Seconds())
-	r.stats.ticks.Add(1)
-	if end.Sub(start) > period {
-		r.stats.overruns.Add(1)
+	total := end.Sub(start)
+	r.stats.record(sendStart.Sub(stepStart), handoff.Sub(sendStart), end.Sub(handoff), total, total > period)
+	r.metrics.tick.Observe(total.Seconds())
+	if total > period {
 		r.metrics.overruns.Inc()
 	}
-	r.stats.seq.Add(1)
 }
 
 // buildSnapshots encodes the tick's shared state once, then every connected member's
@@ -310,27 +302,19 @@ type RoomStats struct {
 	HandoffTime   HistogramSnapshot `json:"handoff_time"`  // handing frames to the sessions
 }
 
-// Stats reads the room's statistics. Any goroutine may call it. The tick counts and
-// histograms come from between two ticks' recording, so that they agree: a reading taken
-// while a tick records its numbers is taken again.
+// Stats reads the room's statistics. Any goroutine may call it.
 func (r *Room) Stats() RoomStats {
-	for {
-		seq := r.stats.seq.Load()
-		st := RoomStats{
-			ID: r.id, Players: r.Players(), Tick: r.tick.Load(),
-			TickRate: r.cfg.TickRate, SnapshotRate: r.cfg.SnapshotRate,
-			Ticks: r.stats.ticks.Load(), Overruns: r.stats.overruns.Load(), Skipped: r.skipped.Load(),
-			InputsDropped: r.InputsDropped.Load(),
-			TickTime:      r.stats.total.snapshot(),
-			StepTime:      r.stats.step.snapshot(),
-			SnapshotTime:  r.stats.snapshot.snapshot(),
-			EncodeTime:    r.stats.encode.snapshot(),
-			HandoffTime:   r.stats.handoff.snapshot(),
-		}
-		if seq%2 == 0 && r.stats.seq.Load() == seq {
-			return st
-		}
-		runtime.Gosched()
+	t := r.stats.read()
+	return RoomStats{
+		ID: r.id, Players: r.Players(), Tick: r.tick.Load(),
+		TickRate: r.cfg.TickRate, SnapshotRate: r.cfg.SnapshotRate,
+		Ticks: t.ticks, Overruns: t.overruns, Skipped: r.skipped.Load(),
+		InputsDropped: r.InputsDropped.Load(),
+		TickTime:      t.total,
+		StepTime:      t.step,
+		SnapshotTime:  t.snapshot,
+		EncodeTime:    t.encode,
+		HandoffTime:   t.handoff,
 	}
 }
 

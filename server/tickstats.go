@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"math/bits"
+	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -99,4 +100,43 @@ type tickStats struct {
 	// seq is odd while a tick's numbers are being recorded, and grows by two for each
 	// tick: a reader that saw the same even value before and after read one tick's whole.
 	seq atomic.Uint64
+}
+
+// record records one tick: how long its simulation step, its encoding and its hand-off took
+// (its snapshots, the last two together), the whole of it, and whether it overran.
+func (s *tickStats) record(step, encode, handoff, total time.Duration, overrun bool) {
+	s.seq.Add(1)
+	s.step.observe(step)
+	s.snapshot.observe(encode + handoff)
+	s.encode.observe(encode)
+	s.handoff.observe(handoff)
+	s.total.observe(total)
+	s.ticks.Add(1)
+	if overrun {
+		s.overruns.Add(1)
+	}
+	s.seq.Add(1)
+}
+
+// tickReading is a tickStats read between two ticks' recording, so that its numbers agree.
+type tickReading struct {
+	ticks, overruns                        uint64
+	total, step, snapshot, encode, handoff HistogramSnapshot
+}
+
+// read reads s from any goroutine. A reading that a tick's recording overlapped is taken
+// again.
+func (s *tickStats) read() tickReading {
+	for {
+		seq := s.seq.Load()
+		r := tickReading{
+			ticks: s.ticks.Load(), overruns: s.overruns.Load(),
+			total: s.total.snapshot(), step: s.step.snapshot(), snapshot: s.snapshot.snapshot(),
+			encode: s.encode.snapshot(), handoff: s.handoff.snapshot(),
+		}
+		if seq%2 == 0 && s.seq.Load() == seq {
+			return r
+		}
+		runtime.Gosched()
+	}
 }
