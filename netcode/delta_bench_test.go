@@ -17,15 +17,23 @@ type arenaClients struct {
 	acks  []uint32
 	buf   []byte
 	bytes int
+	sent  [][]uint32 // for late acks: each client's ticks sent and not yet acknowledged
 }
 
 func newArenaClients(tb testing.TB, n int) *arenaClients {
-	a := &arenaClients{d: newDeltaWorld(tb, n, 1), enc: NewDeltaEncoder()}
-	for range n {
-		a.views = append(a.views, NewClientView(DefaultViewRadius))
-	}
+	a := newClientsOf(newDeltaWorld(tb, n, 1))
 	for range 60 {
 		a.tick()
+	}
+	return a
+}
+
+// newClientsOf returns an encoder and a client view for each player of world d, before any
+// tick. Several may share one world, if one of them steps it.
+func newClientsOf(d *deltaWorld) *arenaClients {
+	a := &arenaClients{d: d, enc: NewDeltaEncoder(), sent: make([][]uint32, len(d.ids))}
+	for range d.ids {
+		a.views = append(a.views, NewClientView(DefaultViewRadius))
 	}
 	return a
 }
@@ -34,12 +42,35 @@ func newArenaClients(tb testing.TB, n int) *arenaClients {
 func (a *arenaClients) tick() {
 	a.update()
 	a.bytes = 0
-	for i, v := range a.views {
-		id := a.d.ids[i]
-		a.buf = a.enc.AppendFor(a.buf[:0], v, a.d.w.Players[i].Pos, uint32(id), 0)
+	for c := range a.views {
+		a.encode(c)
 		a.bytes += len(a.buf)
-		v.Ack = a.enc.Tick()
+		a.ack(c, 0)
 	}
+}
+
+// encode encodes client c's snapshot into a.buf.
+func (a *arenaClients) encode(c int) {
+	a.buf = a.enc.AppendFor(a.buf[:0], a.views[c], a.d.w.Players[c].Pos, uint32(a.d.ids[c]), 0)
+}
+
+// ack acknowledges for client c: the snapshot just sent, with lag 0; with a lag of n, the one
+// sent n ticks before, as lateAck does.
+func (a *arenaClients) ack(c, lag int) {
+	if lag == 0 {
+		a.views[c].Ack = a.enc.Tick()
+	} else if ack, ok := lateAck(&a.sent[c], a.enc.Tick(), lag); ok {
+		a.views[c].Ack = ack
+	}
+}
+
+// lag is client c's acknowledgement delay this tick: 0 (at once), or if late, 1 to 6 ticks,
+// a hash of the client and the tick.
+func (a *arenaClients) lag(c int, late bool) int {
+	if !late {
+		return 0
+	}
+	return 1 + int(uint32(c*2654435761)^a.enc.Tick()*40503)%6
 }
 
 // update steps the world and does the tick's shared work, as the room does.
@@ -83,17 +114,12 @@ func benchmarkPerClient(b *testing.B, cold, late bool) {
 	if cold && evict == nil {
 		evict = make([]byte, 64<<20)
 	}
-	var sent [][]uint32 // with late: each client's ticks sent and not yet acknowledged
-	if late {
-		sent = make([][]uint32, len(a.views))
-	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	i := 0
 	total := 0
 	for b.Loop() {
 		c := i % len(a.views)
-		v := a.views[c]
 		if c == 0 {
 			b.StopTimer()
 			a.d.step(false)
@@ -103,23 +129,13 @@ func benchmarkPerClient(b *testing.B, cold, late bool) {
 			b.StartTimer()
 			a.prepare()
 		}
-		a.buf = a.enc.AppendFor(a.buf[:0], v, a.d.w.Players[c].Pos, uint32(a.d.ids[c]), 0)
+		a.encode(c)
 		total += wsFramed(len(a.buf))
-		if !late {
-			v.Ack = a.enc.Tick()
-		} else {
-			if ack, ok := lateAck(&sent[c], a.enc.Tick(), lateLag(c, a.enc.Tick())); ok {
-				v.Ack = ack
-			}
-		}
+		a.ack(c, a.lag(c, late))
 		i++
 	}
 	b.ReportMetric(float64(total)/float64(i)*30/1000, "KB/client/s")
 }
-
-// lateLag is the ticks from a snapshot to the one carrying its ack for client c at tick, in
-// the late benchmarks: 1 to 6, a hash of the two.
-func lateLag(c int, tick uint32) int { return 1 + int(uint32(c*2654435761)^tick*40503)%6 }
 
 // BenchmarkDeltaSharingPaired measures, in time, what ShareBaselines saves each client, and
 // shows how to compare two ways of encoding on this noisy host: two encoders, each with its
@@ -139,60 +155,35 @@ func BenchmarkDeltaSharingPaired(b *testing.B) {
 	b.Run("acks=late", func(b *testing.B) { benchmarkSharingPaired(b, true) })
 }
 
-// pairedSide is one encoder of a paired benchmark, with its clients and its times.
-type pairedSide struct {
-	enc   *DeltaEncoder
-	views []*ClientView
-	acks  []uint32
-	sent  [][]uint32 // with late acks: each client's ticks sent and not yet acknowledged
-	times []float64  // ns per client, each measured tick
-}
-
 func benchmarkSharingPaired(b *testing.B, late bool) {
-	const n = 1000
-	d := newDeltaWorld(b, n, 1)
-	var sides [2]*pairedSide // 0 shares baselines, 1 does not
-	for s := range sides {
-		sides[s] = &pairedSide{enc: NewDeltaEncoder(), sent: make([][]uint32, n)}
-		for range n {
-			sides[s].views = append(sides[s].views, NewClientView(DefaultViewRadius))
-		}
-	}
+	d := newDeltaWorld(b, 1000, 1)
+	sides := [2]*arenaClients{newClientsOf(d), newClientsOf(d)} // 0 shares baselines, 1 does not
 	sides[1].enc.shareFrom = math.MaxInt
+	var times [2][]float64 // ns per client, each measured tick
 	if late && evict == nil {
 		evict = make([]byte, 64<<20)
 	}
-	var buf []byte
-	run := func(sd *pairedSide, measure bool) {
+	run := func(s int, measure bool) {
+		a := sides[s]
 		for k := 0; late && k < len(evict); k += 64 {
 			evict[k]++
 		}
 		start := time.Now()
-		sd.enc.Update(d.w)
-		sd.acks = sd.acks[:0]
-		for _, v := range sd.views {
-			sd.acks = append(sd.acks, v.Ack)
-		}
-		sd.enc.ShareBaselines(sd.acks)
-		tick := sd.enc.Tick()
-		for c, v := range sd.views {
-			buf = sd.enc.AppendFor(buf[:0], v, d.w.Players[c].Pos, uint32(d.ids[c]), 0)
-			if !late {
-				v.Ack = tick
-			} else if ack, ok := lateAck(&sd.sent[c], tick, lateLag(c, tick)); ok {
-				v.Ack = ack
-			}
+		a.prepare()
+		for c := range a.views {
+			a.encode(c)
+			a.ack(c, a.lag(c, late))
 		}
 		if measure {
-			sd.times = append(sd.times, float64(time.Since(start).Nanoseconds())/n)
+			times[s] = append(times[s], float64(time.Since(start).Nanoseconds())/float64(len(a.views)))
 		}
 	}
 	ticks := 0
 	step := func(measure bool) {
 		d.step(false)
 		first := ticks % 2
-		run(sides[first], measure)
-		run(sides[1-first], measure)
+		run(first, measure)
+		run(1-first, measure)
 		ticks++
 	}
 	for range 60 {
@@ -202,12 +193,12 @@ func benchmarkSharingPaired(b *testing.B, late bool) {
 		step(true)
 	}
 	var diffs, ratios []float64
-	for k, t := range sides[1].times {
-		diffs = append(diffs, t-sides[0].times[k])
-		ratios = append(ratios, t/sides[0].times[k])
+	for k, t := range times[1] {
+		diffs = append(diffs, t-times[0][k])
+		ratios = append(ratios, t/times[0][k])
 	}
-	b.ReportMetric(median(sides[0].times), "ns/client-shared")
-	b.ReportMetric(median(sides[1].times), "ns/client-own")
+	b.ReportMetric(median(times[0]), "ns/client-shared")
+	b.ReportMetric(median(times[1]), "ns/client-own")
 	b.ReportMetric(median(diffs), "ns/client-saved")
 	b.ReportMetric(median(ratios), "own/shared")
 	b.ReportMetric(0, "ns/op")
@@ -235,10 +226,9 @@ func BenchmarkDeltaUpdate(b *testing.B) {
 
 func TestDeltaPerClientDoesNotAllocate(t *testing.T) {
 	a := newArenaClients(t, 200)
-	v := a.views[0]
 	if n := testing.AllocsPerRun(50, func() {
-		a.buf = a.enc.AppendFor(a.buf[:0], v, a.d.w.Players[0].Pos, uint32(a.d.ids[0]), 0)
-		v.Ack = a.enc.Tick()
+		a.encode(0)
+		a.ack(0, 0)
 	}); n != 0 {
 		t.Errorf("a client's snapshot in steady state: %v allocations, want 0", n)
 	}
@@ -299,17 +289,14 @@ func BenchmarkDeltaBytes(b *testing.B) {
 	}{{"rtt=0", 1}, {"rtt=100ms", 3}, {"rtt=200ms", 6}} {
 		b.Run(c.name, func(b *testing.B) {
 			a := newArenaClients(b, 1000)
-			sent := make([][]uint32, len(a.views)) // each client's applied ticks, not yet acknowledged
 			total, snaps := 0, 0
 			tick := func() {
 				a.update()
-				for i, v := range a.views {
-					a.buf = a.enc.AppendFor(a.buf[:0], v, a.d.w.Players[i].Pos, uint32(a.d.ids[i]), 0)
+				for i := range a.views {
+					a.encode(i)
 					total += wsFramed(len(a.buf))
 					snaps++
-					if ack, ok := lateAck(&sent[i], a.enc.Tick(), c.lag); ok {
-						v.Ack = ack
-					}
+					a.ack(i, c.lag)
 				}
 			}
 			for range 30 { // until the lag shows
