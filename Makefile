@@ -37,6 +37,7 @@ lint: client-deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
+	go vet -tags purego ./netcode # the fallback to the assembly (prefetch_other.go)
 	go run $(STATICCHECK) ./...
 	@if go list -deps ./server | grep -q '^gonum.org/'; then \
 		echo "the server binary imports the bench's plotting library"; exit 1; fi

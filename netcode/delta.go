@@ -134,8 +134,9 @@ const defaultShareFrom = 8
 type DeltaScratch struct {
 	entries  []byte // one array's entries, before its length is known
 	removed  []uint32
-	entering []int32 // the places in the visible players' list of those the baseline lacked
-	touched  uint32  // what touch read, kept so that the compiler keeps its loads
+	entering []int32     // the places in the visible players' list of those the baseline lacked
+	touched  uint32      // what touch read, kept so that the compiler keeps its loads
+	next     *ClientView // the view to prefetch the lists of (Prefetch)
 }
 
 // NewDeltaEncoder returns an encoder.
@@ -550,6 +551,7 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	vp := v.players.Update(&e.players, focus, self)
 	vpi := v.players.Index()
 	vb, vbi := e.flights.seen(&v.bullets, focus)
+	sc.prefetchNext() // halfway: the next client's struct has come in the meantime
 
 	var baseTick uint32
 	baseStates := e.states(v.Ack)

@@ -1,6 +1,7 @@
 package netcode
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -486,6 +487,29 @@ func TestBulletEntries(t *testing.T) {
 		if !slices.Equal(b, wantB) || count != wantCount || !slices.Equal(removed, wantRemoved) || sum != wantSum {
 			t.Fatalf("visible %v, baseline %v:\nentries %x (%d values), removed %v, sum %x\nwant    %x (%d values), removed %v, sum %x",
 				vb, base, b, count, removed, sum, wantB, wantCount, wantRemoved, wantSum)
+		}
+	}
+}
+
+// TestPrefetchChangesNothing builds every client's snapshot twice a tick, with two encoders
+// on one world: one is told each next client (and now and then a client it does not build
+// next), the other nothing. The snapshots are the same.
+func TestPrefetchChangesNothing(t *testing.T) {
+	d := newDeltaWorld(t, 60, 4)
+	told, plain := newClientsOf(d), newClientsOf(d)
+	for tick := range 100 {
+		d.step(false)
+		told.prepare()
+		plain.prepare()
+		for c := range told.views {
+			told.enc.Prefetch(told.views[(c+1+tick%3)%len(told.views)])
+			got := told.enc.AppendFor(nil, told.views[c], d.w.Players[c].Pos, uint32(d.ids[c]), 0)
+			want := plain.enc.AppendFor(nil, plain.views[c], d.w.Players[c].Pos, uint32(d.ids[c]), 0)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("tick %d client %d: told the next client, the snapshot is\n%x\nwant\n%x", tick, c, got, want)
+			}
+			told.ack(c, 1+(c+tick)%3)
+			plain.ack(c, 1+(c+tick)%3)
 		}
 	}
 }

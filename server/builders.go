@@ -50,10 +50,14 @@ func (b *buildBatch) work(sc *netcode.DeltaScratch) {
 		if i >= n {
 			return // a late worker ends here without touching the members
 		}
-		end := min(i+buildChunk, n)
-		for _, m := range b.members[i:end] {
+		chunk := b.members[i:min(i+buildChunk, n)]
+		for k, m := range chunk {
+			if k+1 < len(chunk) {
+				sc.Prefetch(chunk[k+1].view) // fetched while m's snapshot is built
+			}
 			b.build(sc, m)
 		}
+		end := i + int64(len(chunk))
 		if b.left.Add(i-end) == 0 {
 			b.done <- struct{}{}
 		}

@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package netcode
+
+import "unsafe"
+
+// prefetchLines does nothing: Go has no prefetch, and this architecture no assembly for one.
+func prefetchLines(p unsafe.Pointer, n uintptr) {}
