@@ -137,6 +137,7 @@ type DeltaScratch struct {
 	entering []int32     // the places in the visible players' list of those the baseline lacked
 	touched  uint32      // what touch read, kept so that the compiler keeps its loads
 	next     *ClientView // the view to prefetch the lists of (Prefetch)
+	fetched  *ClientView // the view whose lists were prefetched last
 }
 
 // NewDeltaEncoder returns an encoder.
@@ -437,7 +438,8 @@ func NewClientView(radius float64) *ClientView {
 // touch reads a word of each cache line of the client's lists, before any of them is used.
 // At a thousand clients a tick they are all cold when the client's turn comes, and each is
 // first read at a different step of the snapshot, so that their misses came one after the
-// other; read here together, with nothing waiting for them, the misses overlap.
+// other; read here together, with nothing waiting for them, the misses overlap. (A client
+// whose lists were prefetched (prefetch.go) goes without.)
 func (v *ClientView) touch(basePlayers, baseBullets []uint32) uint32 {
 	in, bv := &v.players, &v.bullets
 	t := touchLines(in.near) + touchLines(in.index) + touchLines(in.visible) + touchLines(bv.index) +
@@ -547,7 +549,10 @@ func (e *DeltaEncoder) AppendFor(dst []byte, v *ClientView, focus game.Vec, self
 func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView, focus game.Vec, self, lastSeq uint32) []byte {
 	cur := e.cur
 	basePlayers, baseBullets, baseVersion, ok := v.find(v.Ack)
-	sc.touched = v.touch(basePlayers, baseBullets)
+	if v != sc.fetched || !canPrefetch { // else its lists are in the cache, or on their way
+		sc.touched = v.touch(basePlayers, baseBullets)
+	}
+	sc.fetched = nil
 	vp := v.players.Update(&e.players, focus, self)
 	vpi := v.players.Index()
 	vb, vbi := e.flights.seen(&v.bullets, focus)

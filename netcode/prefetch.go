@@ -9,7 +9,9 @@ import "unsafe"
 // the core builds the snapshot before, and are there when the client's turn comes.
 //
 // Go has no prefetch, so prefetchLines is a few instructions of assembly where there is one
-// (amd64); elsewhere it does nothing, and touch still overlaps the misses.
+// (amd64); elsewhere it does nothing. A client whose lists were prefetched skips touch; one
+// that was not named, or any client where nothing is prefetched, still has its misses
+// overlapped by touch.
 
 // Prefetch tells sc that the client of view v comes after the one whose snapshot it builds
 // next: the caller names each client a turn ahead. It starts fetching v's struct; the next
@@ -29,7 +31,7 @@ func (sc *DeltaScratch) prefetchNext() {
 	if v == nil {
 		return
 	}
-	sc.next = nil
+	sc.next, sc.fetched = nil, v
 	in, bv := &v.players, &v.bullets
 	prefetchSlice(in.dues[:in.active])
 	prefetchSlice(in.near)
