@@ -50,17 +50,22 @@ func (b *buildBatch) work(sc *netcode.DeltaScratch) {
 		if i >= n {
 			return // a late worker ends here without touching the members
 		}
-		chunk := b.members[i:min(i+buildChunk, n)]
-		for k, m := range chunk {
-			if k+1 < len(chunk) {
-				sc.Prefetch(chunk[k+1].view) // fetched while m's snapshot is built
-			}
-			b.build(sc, m)
-		}
-		end := i + int64(len(chunk))
+		end := min(i+buildChunk, n)
+		buildAll(sc, b.members[i:end], b.build)
 		if b.left.Add(i-end) == 0 {
 			b.done <- struct{}{}
 		}
+	}
+}
+
+// buildAll builds the members' snapshots one after the other, naming each next member to the
+// encoder, which fetches its view while the one before is built.
+func buildAll(sc *netcode.DeltaScratch, members []*member, build func(sc *netcode.DeltaScratch, m *member)) {
+	for k, m := range members {
+		if k+1 < len(members) {
+			sc.Prefetch(members[k+1].view)
+		}
+		build(sc, m)
 	}
 }
 
@@ -98,9 +103,7 @@ func (p *buildPool) run(sc *netcode.DeltaScratch, done chan struct{}, members []
 		workers = cap(p.jobs)
 	}
 	if len(members) < parallelFrom || workers == 0 {
-		for _, m := range members {
-			build(sc, m)
-		}
+		buildAll(sc, members, build)
 		return
 	}
 	// A batch per tick: a worker that takes it after the tick finds it used up, whatever the
