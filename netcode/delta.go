@@ -555,9 +555,6 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	sc.fetched = nil
 	vp := v.players.Update(&e.players, focus, self)
 	vpi := v.players.Index()
-	vb, vbi := e.flights.seen(&v.bullets, focus)
-	sc.prefetchNext() // halfway: the next client's struct has come in the meantime
-
 	var baseTick uint32
 	baseStates := e.states(v.Ack)
 	if ok && baseStates != nil {
@@ -565,6 +562,15 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	} else {
 		basePlayers, baseBullets, baseStates = nil, nil, nil
 	}
+	// The bullets the client sees. Most clients' baseline is what they saw the tick before:
+	// then they are found with the entries, in one pass (bulletsSincePrevious).
+	var vb []uint32
+	var vbi []int32
+	sincePrevious := baseStates != nil && v.Ack == v.bullets.tick && e.flights.followsFresh(&v.bullets, focus)
+	if !sincePrevious {
+		vb, vbi = e.flights.seen(&v.bullets, focus)
+	}
+	sc.prefetchNext() // halfway: the next client's struct has come in the meantime
 
 	dst = appendArrayLen(dst, snapshotFields)
 	dst = appendUint(dst, uint64(MsgSnapshot))
@@ -586,7 +592,12 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	dst = e.appendEntering(dst, vp, vpi, sc.entering)
 	nPlayersGone := len(removed)
 	b := sc.entries[:0]
-	b, count, removed, sum = e.bulletEntries(b, removed, sum, vb, vbi, baseBullets)
+	if sincePrevious {
+		b, count, removed, sum = e.bulletsSincePrevious(b, removed, sum, &v.bullets, focus)
+		vb = v.bullets.visible
+	} else {
+		b, count, removed, sum = e.bulletEntries(b, removed, sum, vb, vbi, baseBullets)
+	}
 	dst = appendArrayLen(dst, count)
 	dst = append(dst, b...)
 	sc.entries = b
@@ -884,6 +895,22 @@ func (e *DeltaEncoder) bulletEntries(b []byte, removed []uint32, sum checksum, v
 	}
 	if bi < len(baseBullets) {
 		removed = append(removed, baseBullets[bi:]...)
+	}
+	return b, count, removed, sum
+}
+
+// bulletsSincePrevious is seen and bulletEntries in one, for the client of bv whose baseline
+// is what it saw the tick before (followsFresh): the bullets it had are followed, and those
+// that ended removed, in one pass; the bullets it takes, new this tick, enter.
+func (e *DeltaEncoder) bulletsSincePrevious(b []byte, removed []uint32, sum checksum, bv *bulletView, focus game.Vec) ([]byte, int, []uint32, checksum) {
+	kept, removed, sum := e.flights.followFresh(bv, focus, removed, sum)
+	count, prev := 0, uint32(0)
+	for k := kept; k < len(bv.visible); k++ {
+		id := bv.visible[k]
+		sum = mixID(sum, id)
+		b = e.appendBullet(appendUint(b, uint64(id-prev)), bv.index[k])
+		count += bulletValues
+		prev = id
 	}
 	return b, count, removed, sum
 }
