@@ -407,7 +407,8 @@ type ClientView struct {
 	// ids holds the remembered snapshots' id lists, packed oldest first. Only the snapshots
 	// the client may still acknowledge keep theirs: from its newest acknowledgement on, a few
 	// ticks' worth, not ringLen.
-	ids []uint32
+	ids  []uint32
+	peak int // the most ids a snapshot needed lately, for sizing ids (compact)
 	// Ack is the tick of the newest snapshot the client says it applied; the room sets it
 	// from the client's inputs. 0 asks for a full snapshot.
 	Ack uint32
@@ -499,31 +500,54 @@ func (v *ClientView) remember(tick uint32, players []uint32, version uint32, bul
 
 // compact makes room for need more ids: it forgets the snapshots older than the client's
 // acknowledgement (no later snapshot will be encoded against them: acknowledgements only
-// move forward) and moves the lists of the others to the front. When that leaves less than
-// room for three more snapshots of this size, it moves them to a larger array instead, so
-// that compacting stays rare and steady state allocates nothing; when the array is more than
-// twice what is needed (after the client stalled), to a smaller one.
+// move forward) and moves the lists of the others to the front, oldest first, each list once
+// (a snapshot's players may be the one before's) and nothing between them. When that leaves
+// less than room for three more snapshots of this size, it moves them to a larger array
+// instead, so that compacting stays rare and steady state allocates nothing; when the array
+// is more than twice what is needed (after the client stalled), to a smaller one.
+//
+// Moving only the lists keeps what is live, and so the array's size, steady: a players list
+// that many snapshots share would otherwise keep every list after it, and the array would
+// grow and shrink in turns as that list is replaced.
 func (v *ClientView) compact(need int) {
-	from := len(v.ids)
-	for k, t := range v.ticks {
-		if t == 0 || v.Ack != 0 && int32(t-v.Ack) < 0 {
+	// A players list is the one before's if it starts at the same place, with as many ids (two
+	// empty lists may start where a third begins).
+	var keep [ringLen]int // the places in ring of the snapshots kept, oldest first
+	n, live, last := 0, 0, sentView{players: -1}
+	for j := range ringLen {
+		k := (v.n + j) % ringLen // from the oldest
+		if t := v.ticks[k]; t == 0 || v.Ack != 0 && int32(t-v.Ack) < 0 {
 			v.ticks[k] = 0
 			continue
 		}
-		// Lists are packed oldest first; a snapshot's players may be an older one's.
-		from = min(from, int(v.ring[k].players), int(v.ring[k].bullets))
-	}
-	live := len(v.ids) - from
-	ids := v.ids[:live]
-	if c := cap(v.ids); live+3*need > c || c > 2*(live+4*need) {
-		ids = make([]uint32, live, live+4*need)
-	}
-	copy(ids, v.ids[from:])
-	for k, t := range v.ticks {
-		if t != 0 {
-			v.ring[k].players -= int32(from)
-			v.ring[k].bullets -= int32(from)
+		keep[n], n = k, n+1
+		s := &v.ring[k]
+		if s.players != last.players || s.nPlayers != last.nPlayers {
+			live += int(s.nPlayers)
+			last = *s
 		}
+		live += int(s.nBullets)
+	}
+	// The array is sized for the most ids a snapshot needed lately (peak), not this one's:
+	// a client's view holds more players and bullets in one place than in another, and an
+	// array sized to each would grow and shrink in turns as it moves.
+	v.peak = max(need, v.peak-v.peak/64)
+	ids, size := v.ids[:0], live+4*v.peak
+	if c := cap(v.ids); live+3*need > c || c > 2*size {
+		ids = make([]uint32, 0, size)
+	}
+	// Lists are packed oldest first, so in place each one moves down, or stays.
+	last, moved := sentView{players: -1}, int32(0)
+	for _, k := range keep[:n] {
+		s := &v.ring[k]
+		if s.players != last.players || s.nPlayers != last.nPlayers {
+			last, moved = *s, int32(len(ids))
+			ids = append(ids, v.ids[s.players:s.players+s.nPlayers]...)
+		}
+		s.players = moved
+		from := s.bullets
+		s.bullets = int32(len(ids))
+		ids = append(ids, v.ids[from:from+s.nBullets]...)
 	}
 	v.ids = ids
 }

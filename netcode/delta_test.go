@@ -560,7 +560,11 @@ func TestViewRemembersWhatCanBeAcknowledged(t *testing.T) {
 	acked := uint32(0) // the newest acknowledgement: a client never acknowledges an older one
 	version := uint32(0)
 	randomList := func() []uint32 {
-		l := make([]uint32, rng.IntN(40))
+		n := rng.IntN(40)
+		if rng.IntN(5) == 0 {
+			n = 0 // empty lists start where the next begins
+		}
+		l := make([]uint32, n)
 		for i := range l {
 			l[i] = rng.Uint32N(1000)
 		}
@@ -603,6 +607,40 @@ func TestViewRemembersWhatCanBeAcknowledged(t *testing.T) {
 		if c := cap(v.ids); c > 2*(live+5*80) {
 			t.Fatalf("tick %d, ack %d: %d ids of room for %d live", tick, v.Ack, c, live)
 		}
+	}
+}
+
+// TestViewSizeHoldsStill: a client that sees many players for a while, then few, then many
+// again, and so on, acknowledging each snapshot at once, does not make its view allocate
+// once its array has grown: the array is sized for the most it needed lately, not for each
+// snapshot.
+func TestViewSizeHoldsStill(t *testing.T) {
+	v := NewClientView(DefaultViewRadius)
+	ids := make([]uint32, 80)
+	for i := range ids {
+		ids[i] = uint32(i + 1)
+	}
+	tick := uint32(0)
+	step := func() {
+		tick++
+		players := ids[:20]
+		if tick/50%2 == 1 {
+			players = ids[:70]
+		}
+		// A new players list every other tick, bullets every tick.
+		v.remember(tick, players, tick/2, ids[:10+tick%7])
+		v.Ack = tick
+	}
+	for range 400 {
+		step()
+	}
+	// AllocsPerRun rounds down to whole allocations a run: one run of 300 snapshots.
+	if n := testing.AllocsPerRun(1, func() {
+		for range 300 {
+			step()
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations in 300 snapshots, want 0", n)
 	}
 }
 
