@@ -33,7 +33,7 @@ func (sc *DeltaScratch) prefetchNext() {
 	}
 	sc.next, sc.fetched = nil, v
 	in, bv := &v.players, &v.bullets
-	prefetchSlice(in.dues[:in.active])
+	prefetchSlice(in.dues[:min(in.active, len(in.dues))]) // the dues the test reads
 	prefetchSlice(in.near)
 	prefetchSlice(in.index)
 	prefetchSlice(in.visible)
