@@ -594,7 +594,7 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	if !sincePrevious {
 		vb, vbi = e.flights.seen(&v.bullets, focus)
 	}
-	sc.prefetchNext() // halfway: the next client's struct has come in the meantime
+	sc.prefetchNext() // after the interest: the next client's struct has come by now
 
 	dst = appendArrayLen(dst, snapshotFields)
 	dst = appendUint(dst, uint64(MsgSnapshot))

@@ -15,7 +15,7 @@ import "unsafe"
 
 // Prefetch tells sc that the client of view v comes after the one whose snapshot it builds
 // next: the caller names each client a turn ahead. It starts fetching v's struct; the next
-// AppendForWith on sc fetches v's lists halfway through, once the struct is there to say
+// AppendForWith on sc fetches v's lists partway through, once the struct is there to say
 // where they are. A view named and not built next costs a few wasted fetches, nothing else.
 func (sc *DeltaScratch) Prefetch(v *ClientView) {
 	prefetchLines(unsafe.Pointer(v), unsafe.Sizeof(*v))
