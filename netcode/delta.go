@@ -3,7 +3,6 @@ package netcode
 import (
 	"cmp"
 	"encoding/binary"
-	"math"
 	"slices"
 
 	"github.com/tickwire/tickwire/game"
@@ -434,32 +433,6 @@ func NewClientView(radius float64) *ClientView {
 	v := &ClientView{}
 	v.SetRadius(radius)
 	return v
-}
-
-// touch reads a word of each cache line of the client's lists, before any of them is used.
-// At a thousand clients a tick they are all cold when the client's turn comes, and each is
-// first read at a different step of the snapshot, so that their misses came one after the
-// other; read here together, with nothing waiting for them, the misses overlap. (A client
-// whose lists were prefetched (prefetch.go) goes without.)
-func (v *ClientView) touch(basePlayers, baseBullets []uint32) uint32 {
-	in, bv := &v.players, &v.bullets
-	t := touchLines(in.near) + touchLines(in.index) + touchLines(in.visible) + touchLines(bv.index) +
-		touchLines(bv.visible) + touchLines(basePlayers) + touchLines(baseBullets)
-	dues := in.dues
-	for i := len(dues) - 1; i >= 0; i -= 64 / 4 {
-		t += int32(math.Float32bits(dues[i]))
-	}
-	return uint32(t)
-}
-
-// touchLines reads a word of each 64-byte line of s (if s ends at the end of one), and returns
-// their sum. (It counts down, which spares the loads their bounds checks.)
-func touchLines[T ~int32 | ~uint32](s []T) int32 {
-	var t int32
-	for i := len(s) - 1; i >= 0; i -= 64 / 4 {
-		t += int32(s[i])
-	}
-	return t
 }
 
 // find returns the lists of the snapshot sent at tick and its players' version, and whether

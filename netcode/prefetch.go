@@ -1,11 +1,14 @@
 package netcode
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
-// Prefetching the next client. At a thousand clients a tick, each client's view is cold in
-// the cache when its turn comes: its struct, then its lists, which the struct points to. A
-// load that misses holds up the core until it arrives, and touch (delta.go) can only make a
-// client's misses overlap. A prefetch does not hold anything up: the lines are fetched while
+// Getting a client's view into the cache. At a thousand clients a tick, each client's view is
+// cold in the cache when its turn comes: its struct, then its lists, which the struct points
+// to. A load that misses holds up the core until it arrives, and touch (below) can only make
+// a client's misses overlap. A prefetch does not hold anything up: the lines are fetched while
 // the core builds the snapshot before, and are there when the client's turn comes.
 //
 // Go has no prefetch, so prefetchLines is a few instructions of assembly where there is one
@@ -25,7 +28,7 @@ func (sc *DeltaScratch) Prefetch(v *ClientView) {
 // Prefetch is DeltaScratch.Prefetch for AppendFor.
 func (e *DeltaEncoder) Prefetch(v *ClientView) { e.scratch.Prefetch(v) }
 
-// prefetchNext fetches the lists of the view sc was told comes next, if any.
+// prefetchNext fetches the lists of the view sc was told comes next, if any: those touch reads.
 func (sc *DeltaScratch) prefetchNext() {
 	v := sc.next
 	if v == nil {
@@ -49,4 +52,31 @@ func prefetchSlice[T any](s []T) {
 	if len(s) > 0 {
 		prefetchLines(unsafe.Pointer(unsafe.SliceData(s)), uintptr(len(s))*unsafe.Sizeof(s[0]))
 	}
+}
+
+// touch reads a word of each cache line of the client's lists, before any of them is used.
+// Each is first read at a different step of the snapshot, so that their misses came one after
+// the other; read here together, with nothing waiting for them, the misses overlap.
+//
+// These are the lists prefetchNext fetches. Each of the two names them: one enumeration for
+// both, returning the spans, cost the prefetched clients 16 to 40 ns each.
+func (v *ClientView) touch(basePlayers, baseBullets []uint32) uint32 {
+	in, bv := &v.players, &v.bullets
+	t := touchLines(in.near) + touchLines(in.index) + touchLines(in.visible) + touchLines(bv.index) +
+		touchLines(bv.visible) + touchLines(basePlayers) + touchLines(baseBullets)
+	dues := in.dues
+	for i := len(dues) - 1; i >= 0; i -= 64 / 4 {
+		t += int32(math.Float32bits(dues[i]))
+	}
+	return uint32(t)
+}
+
+// touchLines reads a word of each 64-byte line of s (if s ends at the end of one), and returns
+// their sum. (It counts down, which spares the loads their bounds checks.)
+func touchLines[T ~int32 | ~uint32](s []T) int32 {
+	var t int32
+	for i := len(s) - 1; i >= 0; i -= 64 / 4 {
+		t += int32(s[i])
+	}
+	return t
 }
