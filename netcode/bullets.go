@@ -164,37 +164,41 @@ func (f *flights) seen(bv *bulletView, focus game.Vec) ([]uint32, []int32) {
 		f.find(bv)
 	}
 
-	// The bullets to look at: those that appeared since, or every one if the client starts
-	// watching or its focus jumped.
-	from := 0
-	if moved := focus.Sub(bv.focus); bv.tick != 0 && moved.Dot(moved) <= jumpLimit*jumpLimit {
-		from = f.firstNew
-		if bv.lastID != f.prevMaxID {
-			from = f.after(bv.lastID)
-		}
+	f.take(bv, focus, f.lookFrom(bv, focus))
+	return bv.visible, bv.index
+}
+
+// lookFrom returns the place of the first bullet the client of bv, with its focus at focus,
+// looks at this tick: those that appeared since it last looked, or every one if it starts
+// watching or its focus jumped.
+func (f *flights) lookFrom(bv *bulletView, focus game.Vec) int {
+	if moved := focus.Sub(bv.focus); bv.tick == 0 || moved.Dot(moved) > jumpLimit*jumpLimit {
+		return 0
 	}
-	view := bv.view(focus)
+	if bv.lastID != f.prevMaxID {
+		return f.after(bv.lastID)
+	}
+	return f.firstNew
+}
+
+// take adds to what the client of bv has the bullets from place from on whose flight passes
+// within its radius of focus, and notes that it has looked this tick.
+func (f *flights) take(bv *bulletView, focus game.Vec, from int) {
+	r := game.Vec{X: bv.radius, Y: bv.radius}
+	view := box{lo: focus.Sub(r), hi: focus.Add(r)}
 	if from == f.firstNew { // all newer than those it has, and new this tick: the common case
 		f.takeFresh(bv, focus, &view)
 	} else { // it starts, jumped or missed ticks
 		f.merge(bv, from, focus, &view)
 	}
 	bv.tick, bv.lastID, bv.focus = f.tick, f.maxID, focus
-	return bv.visible, bv.index
-}
-
-// view returns the square around focus that holds the client's view.
-func (bv *bulletView) view(focus game.Vec) box {
-	r := game.Vec{X: bv.radius, Y: bv.radius}
-	return box{lo: focus.Sub(r), hi: focus.Add(r)}
 }
 
 // followsFresh reports whether seen, for the client of bv with its focus at focus, would only
 // follow what it saw the tick before and take bullets new this tick: the common case, for
 // which followFresh does the same.
 func (f *flights) followsFresh(bv *bulletView, focus game.Vec) bool {
-	moved := focus.Sub(bv.focus)
-	return bv.tick != 0 && bv.tick == f.prevTick && bv.tick != f.tick && moved.Dot(moved) <= jumpLimit*jumpLimit && bv.lastID == f.prevMaxID
+	return bv.tick != 0 && bv.tick == f.prevTick && bv.tick != f.tick && f.lookFrom(bv, focus) == f.firstNew
 }
 
 // followFresh is seen for a client that followsFresh and whose baseline is what it saw the
@@ -218,9 +222,7 @@ func (f *flights) followFresh(bv *bulletView, focus game.Vec, removed []uint32, 
 		sum = mixID(sum, id)
 	}
 	bv.visible, bv.index = visible[:n], index[:n]
-	view := bv.view(focus)
-	f.takeFresh(bv, focus, &view)
-	bv.tick, bv.lastID, bv.focus = f.tick, f.maxID, focus
+	f.take(bv, focus, f.firstNew)
 	return n, removed, sum
 }
 
