@@ -471,6 +471,12 @@ func (v *ClientView) remember(tick uint32, players []uint32, version uint32, bul
 	v.n++
 }
 
+// sharesPlayers reports whether s's players list is last's: it starts at the same place, with
+// as many ids (two empty lists may start where a third begins).
+func (s *sentView) sharesPlayers(last *sentView) bool {
+	return s.players == last.players && s.nPlayers == last.nPlayers
+}
+
 // compact makes room for need more ids: it forgets the snapshots older than the client's
 // acknowledgement (no later snapshot will be encoded against them: acknowledgements only
 // move forward) and moves the lists of the others to the front, oldest first, each list once
@@ -483,8 +489,6 @@ func (v *ClientView) remember(tick uint32, players []uint32, version uint32, bul
 // that many snapshots share would otherwise keep every list after it, and the array would
 // grow and shrink in turns as that list is replaced.
 func (v *ClientView) compact(need int) {
-	// A players list is the one before's if it starts at the same place, with as many ids (two
-	// empty lists may start where a third begins).
 	var keep [ringLen]int // the places in ring of the snapshots kept, oldest first
 	n, live, last := 0, 0, sentView{players: -1}
 	for j := range ringLen {
@@ -495,7 +499,7 @@ func (v *ClientView) compact(need int) {
 		}
 		keep[n], n = k, n+1
 		s := &v.ring[k]
-		if s.players != last.players || s.nPlayers != last.nPlayers {
+		if !s.sharesPlayers(&last) {
 			live += int(s.nPlayers)
 			last = *s
 		}
@@ -513,7 +517,7 @@ func (v *ClientView) compact(need int) {
 	last, moved := sentView{players: -1}, int32(0)
 	for _, k := range keep[:n] {
 		s := &v.ring[k]
-		if s.players != last.players || s.nPlayers != last.nPlayers {
+		if !s.sharesPlayers(&last) {
 			last, moved = *s, int32(len(ids))
 			ids = append(ids, v.ids[s.players:s.players+s.nPlayers]...)
 		}

@@ -193,9 +193,10 @@ func (r *Room) step(period time.Duration) {
 	}
 	end := time.Now()
 	total := end.Sub(start)
-	r.stats.record(sendStart.Sub(stepStart), handoff.Sub(sendStart), end.Sub(handoff), total, total > period)
+	overran := total > period
+	r.stats.record(sendStart.Sub(stepStart), handoff.Sub(sendStart), end.Sub(handoff), total, overran)
 	r.metrics.tick.Observe(total.Seconds())
-	if total > period {
+	if overran {
 		r.metrics.overruns.Inc()
 	}
 }
