@@ -505,10 +505,9 @@ const (
 // focus and the entities may have moved farther than the skin since they were gathered, in
 // which case they are regathered, but what they knew (states and dues) still holds.
 func (in *Interest) follow(x *EntityIndex, focus game.Vec) followed {
+	// Builds are numbered across every index, so a candidate list of this build or the one
+	// before is this index's, and in a layout that remap knows: this one or the one before.
 	if in.gen == 0 || in.reach != in.Leave+interestSkin || in.gen != x.gen && in.gen != x.prevGen {
-		return lost
-	}
-	if in.gen != x.gen && in.layout != x.layout && in.layout != x.prevLayout {
 		return lost
 	}
 	// An entity that is not a candidate was beyond reach of the center when they were
