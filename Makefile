@@ -37,14 +37,16 @@ lint: client-deps
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
-	go vet -tags purego ./netcode # the fallback to the assembly (prefetch_other.go)
+	go vet -tags purego ./netcode # the fallbacks to the assembly (*_other.go)
 	go run $(STATICCHECK) ./...
 	@if go list -deps ./server | grep -q '^gonum.org/'; then \
 		echo "the server binary imports the bench's plotting library"; exit 1; fi
 
-# bench/'s tests include a short run of the whole benchmark, so it cannot rot.
+# bench/'s tests include a short run of the whole benchmark, so it cannot rot. netcode's run
+# again with its assembly's fallbacks, which other architectures use.
 test-go: client-deps
 	go test -race ./...
+	go test -tags purego ./netcode
 
 # Short runs of the fuzzers, beyond their seed corpora: the server's decoder of client input,
 # and the client's decoder and Applier of snapshots (which a server, or whatever answers in its

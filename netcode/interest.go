@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/tickwire/tickwire/game"
 )
@@ -341,10 +342,11 @@ func (in *Interest) motion(x *EntityIndex) float64 { return x.drift - in.drift +
 // enter radius, or inside the leave radius and visible before), and when each must be tested
 // again. It appends to flipped those whose state changed.
 //
-// It reads only the dues before active: those after are not due until the next regather.
-// The scan for the next due candidate is a loop of its own, which the compiler keeps to a few
-// instructions a candidate; the test of one is written out after it: as a call, the loop saved
-// and reloaded its state around each.
+// It reads only the dues before active: those after are not due until the next regather. A
+// handful of candidates are due each tick, and they are those near an edge, whose test goes
+// either way: as a branch, it would be mispredicted half the time, and each test would wait for
+// the one before. So the due candidates are found together, 64 at a time (dueMask), and a test
+// branches only on a change of state, which is rare; the tests of a tick then overlap.
 func (in *Interest) test(pos []game.Vec, focus game.Vec, m float64, flipped []int32) []int32 {
 	now := float32(m)
 	// A due is the motion m+slack, less a little, so that float32's rounding never tests it
@@ -352,28 +354,53 @@ func (in *Interest) test(pos []game.Vec, focus game.Vec, m float64, flipped []in
 	early := m - 1e-3
 	enter, leave := in.Enter, in.Leave
 	near, dues := in.near[:in.active], in.dues[:in.active]
-	for k := 0; k < len(dues); k++ {
-		for k < len(dues) && dues[k] > now { // most are not due
-			k++
-		}
-		if k == len(dues) {
-			break
-		}
-		c := near[k]
-		d := pos[c>>1].Sub(focus).Len()
-		was := c&1 != 0
-		vis := d <= enter || d <= leave && was
-		slack := d - enter
-		if vis {
-			slack = leave - d
-		}
-		dues[k] = float32(early + slack)
-		if vis != was {
-			near[k] ^= 1
-			flipped = append(flipped, int32(k))
+	for base := 0; base < len(dues); base += 64 {
+		for due := dueMask(dues[base:min(base+64, len(dues))], now); due != 0; due &= due - 1 {
+			k := base + bits.TrailingZeros64(due)
+			c := near[k]
+			d := pos[c>>1].Sub(focus).Len()
+			was := int(c & 1)
+			vis := b2i(d <= enter) | b2i(d <= leave)&was
+			// The slack is how much nearer the edge that would change its state it may come.
+			dues[k] = float32(early + pick(vis, leave-d, d-enter))
+			if vis != was {
+				near[k] ^= 1
+				flipped = append(flipped, int32(k))
+			}
 		}
 	}
 	return flipped
+}
+
+// dueMask returns which of dues (at most 64) are due at motion now, a bit for each: those not
+// above now.
+func dueMask(dues []float32, now float32) uint64 {
+	if len(dues) == 0 {
+		return 0
+	}
+	n := len(dues) &^ 3
+	above := aboveMask(unsafe.SliceData(dues), n, now)
+	for k := n; k < len(dues); k++ {
+		if dues[k] > now {
+			above |= 1 << k
+		}
+	}
+	return ^above & (^uint64(0) >> (64 - len(dues)))
+}
+
+// b2i is 1 for true and 0 for false. The compiler makes it a flag set by a comparison, not a
+// branch.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// pick returns x if b is 1 and y if b is 0, without a branch.
+func pick(b int, x, y float64) float64 {
+	mask := -uint64(b)
+	return math.Float64frombits(math.Float64bits(x)&mask | math.Float64bits(y)&^mask)
 }
 
 // collect rebuilds the visible ids and their indices from the candidates.

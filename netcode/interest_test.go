@@ -397,3 +397,33 @@ func TestInterestDuesAreNotLate(t *testing.T) {
 		}
 	}
 }
+
+// TestDueMask checks dueMask, which finds the due candidates four at a time (aboveMask, in
+// assembly where there is some), against its definition, a due not above the motion, for
+// every length up to 64 and dues on either side of it, on it, infinite and NaN.
+func TestDueMask(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	const now = float32(100)
+	special := []float32{now, math.Nextafter32(now, 0), math.Nextafter32(now, 200), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 0, -1}
+	for n := range 65 {
+		for range 50 {
+			dues := make([]float32, n, n+3) // beyond the length, dues that are due: not to be read
+			for k := range dues {
+				dues[k] = now + float32(rng.NormFloat64()*10)
+				if rng.IntN(8) == 0 {
+					dues[k] = special[rng.IntN(len(special))]
+				}
+			}
+			dues = append(dues, -1, -1, -1)[:n]
+			var want uint64
+			for k, d := range dues {
+				if !(d > now) {
+					want |= 1 << k
+				}
+			}
+			if got := dueMask(dues, now); got != want {
+				t.Fatalf("dues %v at %v: mask %b, want %b", dues, now, got, want)
+			}
+		}
+	}
+}
