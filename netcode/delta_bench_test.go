@@ -110,14 +110,22 @@ func BenchmarkDeltaPerClientCold(b *testing.B) { benchmarkPerClient(b, true, fal
 // by too few clients to be encoded once for them. It comes closest to a real server's.
 func BenchmarkDeltaPerClientLate(b *testing.B) { benchmarkPerClient(b, true, true) }
 
-// evict is larger than any cache, for flushing them.
+// evict is larger than any cache, for flushing them (flushCaches).
 var evict []byte
+
+// flushCaches writes a byte of every line of evict, so that the caches hold nothing else, as
+// the rest of a busy server leaves them between ticks.
+func flushCaches() {
+	if evict == nil {
+		evict = make([]byte, 64<<20)
+	}
+	for k := 0; k < len(evict); k += 64 {
+		evict[k]++
+	}
+}
 
 func benchmarkPerClient(b *testing.B, cold, late bool) {
 	a := newArenaClients(b, 1000)
-	if cold && evict == nil {
-		evict = make([]byte, 64<<20)
-	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	i := 0
@@ -127,8 +135,8 @@ func benchmarkPerClient(b *testing.B, cold, late bool) {
 		if c == 0 {
 			b.StopTimer()
 			a.d.step(false)
-			for k := 0; cold && k < len(evict); k += 64 {
-				evict[k]++
+			if cold {
+				flushCaches()
 			}
 			b.StartTimer()
 			a.prepare()
@@ -164,13 +172,10 @@ func benchmarkSharingPaired(b *testing.B, late bool) {
 	sides := [2]*arenaClients{newClientsOf(d), newClientsOf(d)} // 0 shares baselines, 1 does not
 	sides[1].enc.shareFrom = math.MaxInt
 	var times [2][]float64 // ns per client, each measured tick
-	if late && evict == nil {
-		evict = make([]byte, 64<<20)
-	}
 	run := func(s int, measure bool) {
 		a := sides[s]
-		for k := 0; late && k < len(evict); k += 64 {
-			evict[k]++
+		if late {
+			flushCaches()
 		}
 		start := time.Now()
 		a.prepare()

@@ -379,13 +379,20 @@ func dueMask(dues []float32, now float32) uint64 {
 		return 0
 	}
 	n := len(dues) &^ 3
-	above := aboveMask(unsafe.SliceData(dues), n, now)
-	for k := n; k < len(dues); k++ {
-		if dues[k] > now {
-			above |= 1 << k
+	above := aboveMask(unsafe.SliceData(dues), n, now) | aboveEach(dues[n:], now)<<n
+	return ^above & (^uint64(0) >> (64 - len(dues)))
+}
+
+// aboveEach returns a mask with bit k set for each of dues (at most 64) above now, one at a
+// time: the last few that aboveMask leaves, and all of them where it has no assembly.
+func aboveEach(dues []float32, now float32) uint64 {
+	var m uint64
+	for k, d := range dues {
+		if d > now {
+			m |= 1 << k
 		}
 	}
-	return ^above & (^uint64(0) >> (64 - len(dues)))
+	return m
 }
 
 // b2i is 1 for true and 0 for false. The compiler makes it a flag set by a comparison, not a
