@@ -3,6 +3,7 @@ package netcode
 import (
 	"cmp"
 	"encoding/binary"
+	"math/bits"
 	"slices"
 
 	"github.com/tickwire/tickwire/game"
@@ -272,76 +273,98 @@ func (e *DeltaEncoder) share(bs *tickStates) {
 // packEntries sets out[i] to player players[i]'s shared entry against its baseline state
 // was[i], with its checksum term sums[i], for every i.
 //
-// It compares the fields and packs the entry's bytes into the word as it goes, as diff and
-// appendFields would find and write them. An entry it cannot pack, longer than a word or with
-// a field longer than two bytes (a respawn's jump, say), it leaves to deltaWordAppended. The
-// loop does it all itself, calling nothing for most players: a call for each would cost
+// It compares the fields, then packs the entry's bytes into the word, as diff and
+// appendChanges would find and write them: a small turn alone at once (most entries are), the
+// changed fields one after another in locals. An entry it cannot pack, longer than a word or
+// with a field longer than two bytes (a respawn's jump, say), it leaves to deltaWordAppended.
+// The loop does it all itself, calling nothing for most players: a call for each would cost
 // as much again in saving and reloading the loop's state.
 func packEntries(out []sharedPlayer, was, players []PlayerQ, sums []uint32, ticks uint32) {
 	was, players, sums = was[:len(out)], players[:len(out)], sums[:len(out)]
 	for i := range out {
 		base, p := &was[i], &players[i]
-		var mask uint8
-		wb := wordBuilder{n: 1, values: 1} // the mask is byte 0, added at the end
 		x, y := predict(base, ticks)
-		if dx := int64(p.X) - x; dx != 0 {
+		dx, dy, turn := int64(p.X)-x, int64(p.Y)-y, int8(p.Aim-base.Aim)
+		var mask uint8
+		if dx != 0 {
 			mask |= fieldX
-			wb.int(dx)
 		}
-		if dy := int64(p.Y) - y; dy != 0 {
+		if dy != 0 {
 			mask |= fieldY
-			wb.int(dy)
 		}
-		if p.Aim != base.Aim {
+		if turn != 0 {
 			mask |= fieldAim
-			wb.int(int64(int8(p.Aim - base.Aim)))
 		}
 		if p.VX != base.VX || p.VY != base.VY {
 			mask |= fieldVel
-			wb.int(int64(p.VX))
-			wb.int(int64(p.VY))
 		}
 		if p.Flags != base.Flags {
 			mask |= fieldFlags
-			wb.int(int64(p.Flags))
 		}
 		if p.Health != base.Health {
 			mask |= fieldHealth
-			wb.int(int64(p.Health))
 		}
 		if p.Kills != base.Kills || p.Deaths != base.Deaths {
 			mask |= fieldScore
-			wb.int(int64(p.Kills))
-			wb.int(int64(p.Deaths))
 		}
 		var entry entryWord // 0 for a player as predicted
-		switch turn := int8(p.Aim - base.Aim); {
+		switch {
 		case mask == 0:
 		case isTurn(mask, turn):
 			entry = entryWord(uint8(turn+turnCode)) | 1<<56 | 1<<59
-		case wb.n > maxWordEntry:
-			entry = deltaWordAppended(mask, base, p, ticks)
 		default:
-			entry = entryWord(wb.w|uint64(mask)) | entryWord(wb.n)<<56 | entryWord(wb.values)<<59
+			entry = packFields(mask, dx, dy, turn, p)
+			if entry == 0 {
+				entry = deltaWordAppended(mask, base, p, ticks)
+			}
 		}
 		out[i] = sharedPlayer{entry: entry, sum: sums[i]}
 	}
 }
 
-// wordBuilder is an entry's fields being packed into a word after its mask byte: their bytes
-// so far in w, first byte lowest, the entry's length so far n, and the msgpack values it
-// makes.
-type wordBuilder struct {
-	w      uint64
-	n      uint
-	values int
+// packFields returns the word of the entry of mask's fields, of a player p whose position
+// strayed dx and dy from the prediction and whose aim turned: the mask, then each field, as
+// appendFields writes them. It returns 0 if the entry does not fit in a word.
+func packFields(mask uint8, dx, dy int64, turn int8, p *PlayerQ) entryWord {
+	w, n := uint64(mask), uint(1) // the entry so far, first byte lowest, and its length
+	if mask&fieldX != 0 {
+		w, n = packInt(w, n, dx)
+	}
+	if mask&fieldY != 0 {
+		w, n = packInt(w, n, dy)
+	}
+	if mask&fieldAim != 0 {
+		w, n = packInt(w, n, int64(turn))
+	}
+	if mask&fieldVel != 0 {
+		w, n = packInt(w, n, int64(p.VX))
+		w, n = packInt(w, n, int64(p.VY))
+	}
+	if mask&fieldFlags != 0 {
+		w, n = packInt(w, n, int64(p.Flags))
+	}
+	if mask&fieldHealth != 0 {
+		w, n = packInt(w, n, int64(p.Health))
+	}
+	if mask&fieldScore != 0 {
+		w, n = packInt(w, n, int64(p.Kills))
+		w, n = packInt(w, n, int64(p.Deaths))
+	}
+	if n > maxWordEntry {
+		return 0
+	}
+	// The mask, and a value for each field, two for the velocity and for the score.
+	values := 1 + bits.OnesCount8(mask) + b2i(mask&fieldVel != 0) + b2i(mask&fieldScore != 0)
+	return entryWord(w) | entryWord(n)<<56 | entryWord(values)<<59
 }
 
-// int packs integer v as appendInt (and appendUint, for v >= 0) encodes it, if that takes at
-// most two bytes: a fixint (-32 to 127), or a uint 8 (128 to 255) or int 8 (-128 to -33).
-// A longer one counts as eight bytes, more than a word holds, and is left out. Once the
-// entry is longer than a word, w's bytes no longer matter: the shift wraps.
-func (wb *wordBuilder) int(v int64) {
+// packInt returns the entry bytes w, n of them, with integer v packed after them as appendInt
+// (and appendUint, for v >= 0) encodes it, and their new length, if that takes at most two
+// bytes: a fixint (-32 to 127), or a uint 8 (128 to 255) or int 8 (-128 to -33). A longer one
+// counts as eight bytes, more than a word holds; once the entry is longer than a word, w's
+// bytes no longer matter: the shift wraps. (The entry goes in and out as values, which the
+// compiler keeps in registers; as a struct's fields, it kept them in memory.)
+func packInt(w uint64, n uint, v int64) (uint64, uint) {
 	enc, size := uint64(uint8(v)), uint(1)
 	switch {
 	case uint64(v+32) <= 32+0x7f: // a fixint, -32 to 127
@@ -352,9 +375,7 @@ func (wb *wordBuilder) int(v int64) {
 	default:
 		size = 8
 	}
-	wb.w |= enc << (8 * wb.n & 63)
-	wb.n += size
-	wb.values++
+	return w | enc<<(8*n&63), n + size
 }
 
 // deltaWordAppended returns the word of any entry, that of player p against its baseline
