@@ -67,7 +67,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	num(&c.TickRate, "tick-rate", 30, "simulation ticks per second, 10 to 128")
 	num(&c.TickPriority, "tick-priority", 0, "nice value, -20 to 19, for the OS threads that run room ticks (Linux); below 0 needs CAP_SYS_NICE; 0 leaves them to the process's priority")
 	num(&snapshotRate, "snapshot-rate", 0, "snapshots sent per second, dividing the tick rate; 0 means the tick rate")
-	num(&c.MaxPlayers, "max-players", 100, "most players in a room; a full room refuses joins with close code 1013")
+	num(&c.MaxPlayers, "max-players", 100, "most players in a room, and as many spectators besides; a full room refuses joins with close code 1013")
 	num(&c.MaxRooms, "max-rooms", 100, "most rooms in the process")
 	num(&c.GCPercent, "gc-percent", 25, "how far the heap may grow over the live data before a garbage collection, in percent, 10 to 1000 (GOGC; a GOGC in the environment wins)")
 	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", 15*time.Second, "how long the player of a dropped connection waits in the world for its client to reconnect; 0 removes it at once (env "+envName("reconnect-grace")+")")

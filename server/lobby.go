@@ -142,6 +142,7 @@ func (l *Lobby) runReaper(ctx context.Context) {
 type RoomInfo struct {
 	ID         string  `json:"id"`
 	Players    int     `json:"players"`
+	Spectators int     `json:"spectators"`
 	MaxPlayers int     `json:"max_players"`
 	Tick       uint32  `json:"tick"`
 	TickP99MS  float64 `json:"tick_p99_ms"` // over the room's life
@@ -161,7 +162,7 @@ func (l *Lobby) List() []RoomInfo {
 	list := make([]RoomInfo, 0, len(rooms))
 	for _, r := range rooms {
 		list = append(list, RoomInfo{
-			ID: r.id, Players: r.Players(), MaxPlayers: r.cfg.MaxPlayers, Tick: r.ServerTick(),
+			ID: r.id, Players: r.Players(), Spectators: r.Spectators(), MaxPlayers: r.cfg.MaxPlayers, Tick: r.ServerTick(),
 			TickP99MS: float64(r.stats.total.snapshot().Quantile(0.99)) / float64(time.Millisecond),
 			Overruns:  r.stats.overruns.Load(),
 		})

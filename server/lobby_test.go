@@ -180,3 +180,37 @@ func TestEmptyRoomsClose(t *testing.T) {
 		t.Errorf("joining the closed room: %v, want 4002", err)
 	}
 }
+
+// TestSpectatorsTakeNoPlayerSlot: a room full of players still lets spectators watch, up to
+// as many as it has player slots; the room list counts them apart from the players, and
+// quick play places a player in a room whose only other member is a spectator.
+func TestSpectatorsTakeNoPlayerSlot(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-max-players", "2"))
+	a, err := dialPath(t, ts, "?create=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := a.Welcome.RoomID
+	for range 2 {
+		if _, err := dialPath(t, ts, "?room="+room+"&spectate=1"); err != nil {
+			t.Fatalf("a spectator in a room with one of two players: %v", err)
+		}
+	}
+	_, err = dialPath(t, ts, "?room="+room+"&spectate=1")
+	if code := netcode.CloseCodeOf(err); code != netcode.CloseTryAgainLater {
+		t.Errorf("a third spectator where two may watch: %v, want 1013", err)
+	}
+	rooms := waitRooms(t, ts, 1)
+	if rooms[0].Spectators != 2 {
+		t.Errorf("room list entry %+v: want 2 spectators", rooms[0])
+	}
+	// The second player slot is still free: quick play fills it, and then the room is full.
+	if _, err := dialPath(t, ts, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitRooms(t, ts, 2)
+	_, err = dialPath(t, ts, "?room="+room)
+	if code := netcode.CloseCodeOf(err); code != netcode.CloseTryAgainLater {
+		t.Errorf("a third player where two may play: %v, want 1013", err)
+	}
+}

@@ -52,20 +52,25 @@ type membershipChange struct {
 
 // HandleJoin queues a join for the next tick, or refuses it when the room is full or closed.
 // A join whose token names a member of this room is let in even when the room is full: its
-// player holds a slot already.
+// player holds a slot already. Spectators have slots of their own, as many as players: a
+// spectator costs the server a snapshot a tick, as a player does, but takes no player's place.
 func (r *Room) HandleJoin(s *netcode.Session, j netcode.Join) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_, resuming := r.tokens[j.Token]
+	count := &r.players
+	if s.Spectator {
+		count, resuming = &r.spectators, false
+	}
 	switch {
 	case r.closed:
 		return &netcode.CloseError{Code: netcode.CloseTryAgainLater, Reason: "room closed"}
-	case r.players >= r.cfg.MaxPlayers && !resuming:
+	case *count >= r.cfg.MaxPlayers && !resuming:
 		return &netcode.CloseError{Code: netcode.CloseTryAgainLater, Reason: "room full"}
 	}
 	select {
 	case r.membership <- membershipChange{s: s, join: true, name: j.Name, token: j.Token}:
-		r.players++
+		*count++
 		return nil
 	default:
 		return &netcode.CloseError{Code: netcode.CloseTryAgainLater, Reason: "server busy"}
@@ -135,7 +140,7 @@ func (r *Room) resume(m *member, s *netcode.Session) {
 		delete(r.members, old)
 		old.Close(&netcode.CloseError{Code: netcode.CloseReplaced, Reason: "replaced by a new connection"})
 	}
-	r.releaseSlot()                   // the join reserved one, but the member holds its own
+	r.releaseSlot(false)              // the join reserved one, but the member holds its own
 	m.setSession(s, r.cfg.ViewRadius) // a new view: the client starts from a full snapshot
 	m.heldUntil = time.Time{}
 	m.q = netcode.InputQueue{} // the new client numbers its inputs afresh
@@ -187,13 +192,19 @@ func (r *Room) remove(m *member, why string) {
 	r.mu.Lock()
 	delete(r.tokens, m.token)
 	r.mu.Unlock()
-	r.releaseSlot()
+	r.releaseSlot(m.spectator)
 }
 
-func (r *Room) releaseSlot() {
+// releaseSlot gives back a player's slot, or a spectator's.
+func (r *Room) releaseSlot(spectator bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.players--; r.players == 0 {
+	if spectator {
+		r.spectators--
+	} else {
+		r.players--
+	}
+	if r.players == 0 && r.spectators == 0 {
 		r.idleSince = time.Now()
 	}
 }

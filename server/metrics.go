@@ -73,20 +73,25 @@ func newMetrics(lobby *Lobby) *metrics {
 		m.tickDuration, m.tickOverruns, m.opened, m.closed, m.inputsDropped, m.rtt, m.reconnects,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickwire_rooms", Help: "Open rooms."},
 			func() float64 { return float64(len(lobby.Rooms())) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickwire_players", Help: "Players in all rooms."},
-			func() float64 {
-				n := 0
-				for _, r := range lobby.Rooms() {
-					n += r.Players()
-				}
-				return float64(n)
-			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickwire_players", Help: "Players in all rooms, spectators not included."},
+			func() float64 { return sumRooms(lobby, (*Room).Players) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickwire_spectators", Help: "Spectators in all rooms."},
+			func() float64 { return sumRooms(lobby, (*Room).Spectators) }),
 		counterFunc("tickwire_bytes_received_total", "Payload bytes received from clients.", c.BytesIn.Load),
 		counterFunc("tickwire_bytes_sent_total", "Payload bytes sent to clients.", c.BytesOut.Load),
 		counterFunc("tickwire_snapshots_replaced_total", "Snapshots replaced by a newer one before they were sent (slow clients).", c.SnapshotsReplaced.Load),
 		counterFunc("tickwire_inputs_rate_limited_total", "Client inputs dropped by the per-client rate limit.", c.InputsDropped.Load),
 	)
 	return m
+}
+
+// sumRooms adds up count over the lobby's rooms.
+func sumRooms(lobby *Lobby, count func(*Room) int) float64 {
+	n := 0
+	for _, r := range lobby.Rooms() {
+		n += count(r)
+	}
+	return float64(n)
 }
 
 // handler serves the metrics in the Prometheus text format.

@@ -162,6 +162,7 @@ func TestMetricsAfterAShortRun(t *testing.T) {
 	}{
 		{"tickwire_rooms", nil, 1, 1},
 		{"tickwire_players", nil, 1, 1},
+		{"tickwire_spectators", nil, 0, 0},
 		{"tickwire_connections_opened_total", nil, 4, 4},
 		{"tickwire_connections_closed_total", []string{"code", "1000"}, 2, 2},
 		{"tickwire_connections_closed_total", []string{"code", "1006"}, 1, 1},

@@ -56,11 +56,12 @@ type Room struct {
 
 	// mu guards the fields below: joining and closing exclude each other. The Run goroutine
 	// writes tokens; HandleJoin reads it.
-	mu        sync.Mutex
-	players   int                // members (connected or held for reconnection) and joins on their way
-	closed    bool               // closed by the lobby; joins are refused
-	idleSince time.Time          // when players last fell to zero (or the room was last picked)
-	tokens    map[string]*member // reconnection token -> member
+	mu         sync.Mutex
+	players    int                // players (connected or held for reconnection) and their joins on the way
+	spectators int                // spectators and their joins on the way
+	closed     bool               // closed by the lobby; joins are refused
+	idleSince  time.Time          // when players and spectators last fell to zero (or the room was last picked)
+	tokens     map[string]*member // reconnection token -> member
 
 	// Membership changes, in order per session. Bounded: a join that finds it full is refused
 	// (1013, try again later); a leave waits for room, because a leave must not be lost.
@@ -289,6 +290,7 @@ func (r *Room) handOffSnapshots() {
 type RoomStats struct {
 	ID            string            `json:"id"`
 	Players       int               `json:"players"`
+	Spectators    int               `json:"spectators"`
 	Tick          uint32            `json:"tick"`
 	TickRate      int               `json:"tick_rate"`
 	SnapshotRate  int               `json:"snapshot_rate"`
@@ -307,7 +309,7 @@ type RoomStats struct {
 func (r *Room) Stats() RoomStats {
 	t := r.stats.read()
 	return RoomStats{
-		ID: r.id, Players: r.Players(), Tick: r.tick.Load(),
+		ID: r.id, Players: r.Players(), Spectators: r.Spectators(), Tick: r.tick.Load(),
 		TickRate: r.cfg.TickRate, SnapshotRate: r.cfg.SnapshotRate,
 		Ticks: t.ticks, Overruns: t.overruns, Skipped: r.skipped.Load(),
 		InputsDropped: r.InputsDropped.Load(),
@@ -319,11 +321,19 @@ func (r *Room) Stats() RoomStats {
 	}
 }
 
-// Players returns the number of players in the room, counting those joining.
+// Players returns the number of players in the room, counting those joining and those held
+// for reconnection; spectators are not players.
 func (r *Room) Players() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.players
+}
+
+// Spectators returns the number of spectators in the room, counting those joining.
+func (r *Room) Spectators() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.spectators
 }
 
 // touch restarts the idle clock of a room that has just been picked for a player, so that it
@@ -339,7 +349,7 @@ func (r *Room) touch() {
 func (r *Room) closeIfIdle(now time.Time, idle time.Duration) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.players == 0 && now.Sub(r.idleSince) >= idle {
+	if r.players == 0 && r.spectators == 0 && now.Sub(r.idleSince) >= idle {
 		r.closed = true
 	}
 	return r.closed
