@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -178,8 +179,34 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
-			c.AllowedOrigins = append(c.AllowedOrigins, strings.TrimSuffix(o, "/"))
+			origin, err := parseOrigin(o)
+			if err != nil {
+				return c, fmt.Errorf("-allowed-origins %q: %w", o, err)
+			}
+			c.AllowedOrigins = append(c.AllowedOrigins, origin)
 		}
 	}
 	return c, nil
+}
+
+// parseOrigin checks an allowed origin, *, or a scheme and a host as a browser's Origin header
+// gives them (https://example.com, http://localhost:8080), and returns it as the header would
+// be: without a trailing slash or the scheme's default port. Anything else would never match
+// a browser's origin, and every browser page from there would be refused without a word.
+func parseOrigin(o string) (string, error) {
+	if o == "*" {
+		return o, nil
+	}
+	u, err := url.Parse(strings.TrimSuffix(o, "/"))
+	switch {
+	case err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Hostname() == "":
+		return "", errors.New("want an origin such as https://example.com, or *")
+	case u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "":
+		return "", errors.New("an origin is a scheme and a host, with no path, query or user")
+	}
+	host := u.Host
+	if p := u.Port(); u.Scheme == "https" && p == "443" || u.Scheme == "http" && p == "80" {
+		host = strings.TrimSuffix(host, ":"+p)
+	}
+	return u.Scheme + "://" + host, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,19 @@ func TestConfigEnvironmentAndFlags(t *testing.T) {
 	}
 	if len(c.AllowedOrigins) != 2 || c.AllowedOrigins[1] != "https://b.example" {
 		t.Errorf("origins %q", c.AllowedOrigins)
+	}
+}
+
+// TestAllowedOriginsAsBrowsersSendThem: an allowed origin is kept as a browser's Origin
+// header gives it, without a trailing slash or the scheme's default port.
+func TestAllowedOriginsAsBrowsersSendThem(t *testing.T) {
+	c, err := parseConfig([]string{"-allowed-origins", "https://a.example:443/, http://b.example:80, http://c.example:8080, *"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://a.example", "http://b.example", "http://c.example:8080", "*"}
+	if !slices.Equal(c.AllowedOrigins, want) {
+		t.Errorf("origins %q, want %q", c.AllowedOrigins, want)
 	}
 }
 
@@ -73,6 +87,10 @@ func TestConfigRejects(t *testing.T) {
 		{[]string{"-arena-size", "-5"}, "", "-arena-size -5: want 0 to 1000000"},
 		{[]string{"-log-level", "loud"}, "", `-log-level "loud"`},
 		{[]string{"-admin-addr", "[::]:6060"}, "", "loopback"},
+		{[]string{"-allowed-origins", "games.example"}, "", `-allowed-origins "games.example": want an origin such as https://example.com, or *`},
+		{[]string{"-allowed-origins", "https://games.example/play"}, "", "no path"},
+		{[]string{"-allowed-origins", "ftp://games.example"}, "", "want an origin"},
+		{[]string{"-allowed-origins", "https://a.example,https://"}, "", `"https://": want an origin`},
 		{[]string{"-impair", "latency=soon"}, "", "-impair"},
 		{[]string{"-admin-addr", ":6060"}, "", "loopback"},
 		{[]string{"-admin-addr", "10.0.0.1:6060"}, "", "loopback"},
