@@ -77,6 +77,13 @@ func (r *Room) HandleJoin(s *netcode.Session, j netcode.Join) error {
 	}
 }
 
+// holds reports whether a member of the room has reconnection token.
+func (r *Room) holds(token string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tokens[token] != nil
+}
+
 // HandleLeave queues the end of a session. It waits for room in the queue (a leave must not
 // be lost) unless the room has stopped. A session lost by accident keeps its player for the
 // reconnection grace period.

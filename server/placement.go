@@ -15,10 +15,18 @@ import (
 // are not all sent to the same last slot, where all but one would be refused.
 
 // JoinPlaced joins s to the fullest public room with space (ties go to the lowest id), or,
-// when none has space, to a new public room, and returns that room.
+// when none has space, to a new public room, and returns that room. A player coming back with
+// its reconnection token goes back to the room that holds its player, whatever its room.
 func (l *Lobby) JoinPlaced(s *netcode.Session, j netcode.Join) (*Room, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if j.Token != "" && !s.Spectator {
+		for _, lr := range l.rooms {
+			if lr.room.holds(j.Token) {
+				return lr.room, lr.room.HandleJoin(s, j)
+			}
+		}
+	}
 	type candidate struct {
 		room    *Room
 		players int

@@ -118,3 +118,19 @@ func TestHeldPlayerIsRemovedAfterGrace(t *testing.T) {
 		t.Errorf("room counts %d players, want 1: the held slot was not freed", n)
 	}
 }
+
+// TestQuickPlayResumesByToken: a player whose connection dropped and who comes back through
+// quick play (no room named) with its token gets its player back, in its room, even when that
+// room is full and another has space.
+func TestQuickPlayResumesByToken(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-max-players", "2"))
+	a := dialWith(t, ts, "", netcode.DialOptions{})
+	other := dialWith(t, ts, "?create=1", netcode.DialOptions{})      // a room with space
+	dialWith(t, ts, "?room="+a.Welcome.RoomID, netcode.DialOptions{}) // a's room is full
+	a.Close()                                                         // no close frame: a is held
+	back := dialWith(t, ts, "", netcode.DialOptions{Token: a.Welcome.Token})
+	if back.Welcome.PlayerID != a.Welcome.PlayerID || back.Welcome.RoomID != a.Welcome.RoomID {
+		t.Errorf("came back through quick play as player %d in room %s, want player %d in room %s (not room %s)",
+			back.Welcome.PlayerID, back.Welcome.RoomID, a.Welcome.PlayerID, a.Welcome.RoomID, other.Welcome.RoomID)
+	}
+}
