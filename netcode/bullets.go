@@ -219,7 +219,7 @@ func (f *flights) followFresh(bv *bulletView, focus game.Vec, removed []uint32, 
 		}
 		visible[n], index[n] = id, j
 		n++
-		sum = mixID(sum, id)
+		sum = mix(sum, id)
 	}
 	bv.visible, bv.index = visible[:n], index[:n]
 	f.take(bv, focus, f.firstNew)

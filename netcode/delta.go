@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+	"unsafe"
 
 	"github.com/tickwire/tickwire/game"
 )
@@ -806,10 +807,12 @@ func (sd *sharedDeltas) copyRun(w *entryWriter, vpi []int32) int {
 // word is not an entry (0, or ownWord) or who is not indexed, and returns how many it copied.
 //
 // This is the loop every client runs over every visible player, so it does little else than
-// store each word: no append (the room is made beforehand), all it reads of a player in one
-// place, and its state in locals, which the compiler keeps in registers. Its length and values
-// are the word's top byte, len + 8*values: the loop adds up the lengths, which it needs for
-// the next store, and the top bytes, from which the values follow at the end.
+// store each word: all it reads of a player in one place, and its state in locals, few enough
+// for the compiler to keep them all in registers (with more, it kept the checksum in memory,
+// and each player waited for its store and load). The room for the words is made beforehand
+// (reserve) and checked once, so the stores need no bounds checks. Its length and values are
+// the word's top byte, len + 8*values: the loop adds up the lengths, which it needs for the
+// next store, and the top bytes, from which the values follow at the end.
 func (sd *sharedDeltas) copyEntries(w *entryWriter, vpi []int32) int {
 	players := sd.players
 	if len(vpi) == 0 || uint(vpi[0]) >= uint(len(players)) || int64(players[vpi[0]].entry) <= 0 {
@@ -818,12 +821,12 @@ func (sd *sharedDeltas) copyEntries(w *entryWriter, vpi []int32) int {
 	if w.run > 0 {
 		w.endRun()
 	}
-	buf, start, sum := w.buf, w.pos, w.sum
-	pos, tops := start, 0
-	k := 0
+	out := unsafe.Pointer(unsafe.SliceData(w.buf[w.pos : w.pos+8*len(vpi)]))
+	sum := w.sum
+	n, tops, k := 0, 0, 0 // the bytes written, their words' top bytes added up, the players
 	for ; k < len(vpi); k++ {
-		i := int(vpi[k])
-		if uint(i) >= uint(len(players)) {
+		i := uint(vpi[k])
+		if i >= uint(len(players)) {
 			break
 		}
 		p := &players[i]
@@ -831,12 +834,12 @@ func (sd *sharedDeltas) copyEntries(w *entryWriter, vpi []int32) int {
 		if int64(word) <= 0 {
 			break // as predicted (0), or ownWord (the one word with the top bit set)
 		}
-		sum.add(p.sum)
-		binary.LittleEndian.PutUint64(buf[pos:pos+8:pos+8], uint64(word))
-		pos += word.len()
+		sum = mix(sum, p.sum)
+		binary.LittleEndian.PutUint64((*[8]byte)(unsafe.Add(out, n))[:], uint64(word))
+		n += word.len()
 		tops += word.top()
 	}
-	w.pos, w.count, w.sum = pos, w.count+(tops-(pos-start))/8, sum
+	w.pos, w.count, w.sum = w.pos+n, w.count+(tops-n)/8, sum
 	return k
 }
 
@@ -902,12 +905,12 @@ func (e *DeltaEncoder) bulletEntries(b []byte, removed []uint32, sum checksum, v
 	for ; k < len(vb); k++ {
 		switch id := vb[k]; {
 		case bi == len(baseBullets) || id < baseBullets[bi]: // entering
-			sum = mixID(sum, id)
+			sum = mix(sum, id)
 			b = e.appendBullet(appendUint(b, uint64(id-prev)), vbi[k])
 			count += bulletValues
 			prev = id
 		case id == baseBullets[bi]:
-			sum = mixID(sum, id)
+			sum = mix(sum, id)
 			bi++
 		default: // baseBullets[bi] is no longer visible
 			removed = append(removed, baseBullets[bi])
@@ -929,7 +932,7 @@ func (e *DeltaEncoder) bulletsSincePrevious(b []byte, removed []uint32, sum chec
 	count, prev := 0, uint32(0)
 	for k := kept; k < len(bv.visible); k++ {
 		id := bv.visible[k]
-		sum = mixID(sum, id)
+		sum = mix(sum, id)
 		b = e.appendBullet(appendUint(b, uint64(id-prev)), bv.index[k])
 		count += bulletValues
 		prev = id
@@ -963,15 +966,15 @@ func sameRun(a, b []uint32, sum checksum) (int, checksum) {
 		if id != b[i] {
 			return i, sum
 		}
-		sum = mixID(sum, id)
+		sum = mix(sum, id)
 	}
 	return n, sum
 }
 
-// mixID returns sum with a bullet's checksum term, its id, mixed in, as sum.add(id) does. It
-// takes and returns sum as a value, which the compiler keeps in a register, rather than
-// through a pointer, which keeps it in memory.
-func mixID(sum checksum, id uint32) checksum { return (sum ^ checksum(id)) * fnvPrime }
+// mix returns sum with a checksum term mixed in (a player's, or a bullet's: its id), as
+// sum.add(term) does. It takes and returns sum as a value, which the compiler keeps in a
+// register, rather than through a pointer, which keeps it in memory.
+func mix(sum checksum, term uint32) checksum { return (sum ^ checksum(term)) * fnvPrime }
 
 // bulletValues is the msgpack values of an entering bullet's entry: id gap, owner, x, y, dir.
 const bulletValues = 5
