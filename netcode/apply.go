@@ -274,10 +274,10 @@ func (a *Applier) Apply(d *SnapshotDelta) (*ViewState, error) {
 
 	sum := newChecksum()
 	for i := range out.Players {
-		sum.add(playerSum(&out.Players[i]))
+		sum = mix(sum, playerSum(&out.Players[i]))
 	}
 	for i := range out.Bullets {
-		sum.add(out.Bullets[i].ID)
+		sum = mix(sum, out.Bullets[i].ID)
 	}
 	if sum.fold() != d.Checksum {
 		return nil, ErrChecksum

@@ -697,7 +697,7 @@ func (e *DeltaEncoder) playerEntries(sc *DeltaScratch, b []byte, removed []uint3
 		if k == end { // entering: only its checksum term here
 			entering = entering[1:]
 			_, term := e.cur.find(vp[k], vpi[k])
-			w.sum.add(term)
+			w.sum = mix(w.sum, term)
 			continue
 		}
 		e.writeEntry(&w, vp[k], vpi[k], baseStates)
@@ -855,7 +855,7 @@ func (sd *sharedDeltas) skipPredicted(w *entryWriter, vpi []int32) int {
 		if uint(i) >= uint(len(players)) || players[i].entry != 0 {
 			break
 		}
-		sum.add(players[i].sum)
+		sum = mix(sum, players[i].sum)
 	}
 	w.run += k
 	w.sum = sum
@@ -874,7 +874,7 @@ func (w *entryWriter) endRun() {
 // the baseline baseStates, which copyRun could not copy: encoded for this client alone.
 func (e *DeltaEncoder) writeEntry(w *entryWriter, id uint32, i int32, baseStates *tickStates) {
 	p, term := e.cur.find(id, i)
-	w.sum.add(term)
+	w.sum = mix(w.sum, term)
 	was, _ := baseStates.find(id, i)
 	ticks := e.cur.tick - baseStates.tick
 	mask := diff(was, p, ticks)
@@ -970,11 +970,6 @@ func sameRun(a, b []uint32, sum checksum) (int, checksum) {
 	}
 	return n, sum
 }
-
-// mix returns sum with a checksum term mixed in (a player's, or a bullet's: its id), as
-// sum.add(term) does. It takes and returns sum as a value, which the compiler keeps in a
-// register, rather than through a pointer, which keeps it in memory.
-func mix(sum checksum, term uint32) checksum { return (sum ^ checksum(term)) * fnvPrime }
 
 // bulletValues is the msgpack values of an entering bullet's entry: id gap, owner, x, y, dir.
 const bulletValues = 5

@@ -186,21 +186,24 @@ const (
 
 func newChecksum() checksum { return fnvOffset }
 
-// add mixes one 32-bit term into the checksum.
-func (c *checksum) add(v uint32) { *c = checksum((uint32(*c) ^ v) * fnvPrime) }
+// mix returns sum with one 32-bit term mixed in: a field of a player's (playerSum), a player's
+// term, or a bullet's, its id. It takes and returns sum as a value, which the compiler keeps
+// in a register; a method through a pointer kept it in memory, and each term waited for the
+// store and load of the one before.
+func mix(sum checksum, term uint32) checksum { return (sum ^ checksum(term)) * fnvPrime }
 
 func (c checksum) fold() uint16 { return uint16(c) ^ uint16(c>>16) }
 
 // playerSum is a player's checksum term: its compared fields hashed the same way.
 func playerSum(p *PlayerQ) uint32 {
 	c := newChecksum()
-	c.add(p.ID)
-	c.add(uint32(p.X))
-	c.add(uint32(p.Y))
-	c.add(uint32(uint16(p.VX)) | uint32(p.VY)<<16)
-	c.add(uint32(p.Aim) | uint32(p.Flags)<<8)
-	c.add(p.Health)
-	c.add(p.Kills)
-	c.add(p.Deaths)
+	c = mix(c, p.ID)
+	c = mix(c, uint32(p.X))
+	c = mix(c, uint32(p.Y))
+	c = mix(c, uint32(uint16(p.VX))|uint32(p.VY)<<16)
+	c = mix(c, uint32(p.Aim)|uint32(p.Flags)<<8)
+	c = mix(c, p.Health)
+	c = mix(c, p.Kills)
+	c = mix(c, p.Deaths)
 	return uint32(c)
 }
