@@ -207,14 +207,19 @@ func (f *flights) followsFresh(bv *bulletView, focus game.Vec) bool {
 // kept; those after them in bv.visible are the bullets it took, new this tick.
 func (f *flights) followFresh(bv *bulletView, focus game.Vec, removed []uint32, sum checksum) (int, []uint32, checksum) {
 	// One loop, with a branch for the bullets that ended: few, and measured faster than
-	// follow's branchless loop followed by a loop of the checksum's.
+	// follow's branchless loop followed by a loop of the checksum's. Room for them is made
+	// before it: an append in the loop, with its call to grow, left the compiler too few
+	// registers, and it kept the loop's state in memory.
 	remap, visible := f.remap, bv.visible
 	index := bv.index[:len(visible)]
-	n := 0
+	removed = slices.Grow(removed, len(index))
+	ended := removed[len(removed) : len(removed)+len(index)]
+	n, e := 0, 0
 	for k, i := range index {
 		id, j := visible[k], remap[i]
 		if j < 0 {
-			removed = append(removed, id)
+			ended[e] = id
+			e++
 			continue
 		}
 		visible[n], index[n] = id, j
@@ -223,7 +228,7 @@ func (f *flights) followFresh(bv *bulletView, focus game.Vec, removed []uint32, 
 	}
 	bv.visible, bv.index = visible[:n], index[:n]
 	f.take(bv, focus, f.firstNew)
-	return n, removed, sum
+	return n, removed[:len(removed)+e], sum
 }
 
 // follow moves what the client of bv saw at the previous tick to this tick's places, through
