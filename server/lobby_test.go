@@ -204,6 +204,10 @@ func TestSpectatorsTakeNoPlayerSlot(t *testing.T) {
 	if rooms[0].Spectators != 2 {
 		t.Errorf("room list entry %+v: want 2 spectators", rooms[0])
 	}
+	// What the tickwire_players and tickwire_spectators gauges read.
+	if p, s := sumRooms(ts.server.lobby, (*Room).Players), sumRooms(ts.server.lobby, (*Room).Spectators); p != 1 || s != 2 {
+		t.Errorf("gauges: %v players and %v spectators, want 1 and 2", p, s)
+	}
 	// The second player slot is still free: quick play fills it, and then the room is full.
 	if _, err := dialPath(t, ts, ""); err != nil {
 		t.Fatal(err)
