@@ -3,6 +3,7 @@ package netcode
 import (
 	"cmp"
 	"encoding/binary"
+	"math"
 	"math/bits"
 	"slices"
 	"unsafe"
@@ -649,8 +650,13 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 
 // putArrayLen writes the length of an array of n values at b[at:], where three bytes were left
 // for it before the array's entries, as appendArrayLen would have appended it: in those three
-// bytes for 16 to 65,535 values, the usual case, and otherwise moving the entries to fit.
+// bytes for 16 to 65,535 values, the usual case, and otherwise moving the entries to fit. The
+// usual case writes its three bytes straight in (a copy of them called memmove).
 func putArrayLen(b []byte, at, n int) []byte {
+	if uint(n-16) <= math.MaxUint16-16 { // an array 16
+		b[at], b[at+1], b[at+2] = 0xdc, byte(n>>8), byte(n)
+		return b
+	}
 	var buf [5]byte
 	h := appendArrayLen(buf[:0], n)
 	switch {
