@@ -57,3 +57,35 @@ export class Camera {
     return { left: this.cx - hw, top: this.cy - hh, right: this.cx + hw, bottom: this.cy + hh };
   }
 }
+
+/**
+ * How much farther than the corners of the screen a spectator watches, as a factor of their
+ * distance: what comes into view as the camera moves is there already, although a new watch
+ * takes a round trip and the interpolation delay to show.
+ */
+export const WATCH_MARGIN = 1.25;
+
+/**
+ * watchRadius is the area of interest a spectator asks for with this camera: a circle around
+ * its centre that takes in the whole screen, with WATCH_MARGIN to spare. Zooming out widens
+ * it. (The server bounds it: MIN_WATCH_RADIUS to MAX_WATCH_RADIUS, which the session keeps.)
+ */
+export function watchRadius(camera) {
+  return (Math.hypot(camera.width, camera.height) / 2 / camera.scale) * WATCH_MARGIN;
+}
+
+/** A spectator's camera moves this many CSS pixels a second while a direction key is held. */
+export const PAN_SPEED = 700;
+
+/**
+ * panned is where a spectator's camera centre (x, y) goes in dtMs with the move direction
+ * held (length 1 or 0) at scale CSS pixels per world unit, kept inside the arena (width x
+ * height world units), as the server keeps the watch.
+ */
+export function panned(x, y, move, dtMs, scale, width, height) {
+  const d = (PAN_SPEED / scale) * (dtMs / 1000);
+  return {
+    x: Math.min(width, Math.max(0, x + move.x * d)),
+    y: Math.min(height, Math.max(0, y + move.y * d)),
+  };
+}

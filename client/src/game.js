@@ -5,7 +5,7 @@
 // "Reconnecting"). It draws nothing and touches no DOM: the page follows it through
 // onChange. Sessions, time and timers are injected, so Node tests drive it with fakes.
 
-import { roomTarget } from './address.js';
+import { roomTarget, watchRoom } from './address.js';
 import { RetrySchedule, shouldReconnect } from './reconnect.js';
 
 export const GameState = Object.freeze({
@@ -36,6 +36,7 @@ export class Game {
   }) {
     this.name = name;
     this.target = target;
+    this.spectating = Boolean(target?.spectate); // watches the room, with no player
     this.openSession = openSession;
     this.onChange = onChange;
     this.now = now;
@@ -81,8 +82,9 @@ export class Game {
   }
 
   connect() {
-    // Once welcomed, always back to the same room, as the same player.
-    const target = this.roomId !== null ? roomTarget(this.roomId) : this.target;
+    // Once welcomed, always back to the same room, as the same player (or watching it).
+    const back = this.spectating ? watchRoom : roomTarget;
+    const target = this.roomId !== null ? back(this.roomId) : this.target;
     const session = this.openSession({
       target,
       name: this.name,

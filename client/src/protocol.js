@@ -1,4 +1,4 @@
-// The Tickwire wire protocol, version 3: the browser's mirror of netcode/protocol.go,
+// The Tickwire wire protocol, version 4: the browser's mirror of netcode/protocol.go,
 // netcode/close.go and netcode/codec.go. netcode/PROTOCOL.md is the contract; change the
 // three together.
 //
@@ -36,8 +36,12 @@ export const MsgType = Object.freeze({
   PONG: 6, // server → client
   LEAVE: 7, // both ways
   SCORES: 8, // server → client: the room's leaders, once a second
-  WATCH: 9, // client → server, spectators only (this page does not spectate)
+  WATCH: 9, // client → server, spectators only: where they look
 });
+
+/** The radii a spectator may watch, in world units; outside them the server closes with 1007. */
+export const MIN_WATCH_RADIUS = 100;
+export const MAX_WATCH_RADIUS = 4000;
 
 /** Bit flags of an input's buttons. Any other bit closes the connection with 1007. */
 export const Buttons = Object.freeze({ FIRE: 1 });
@@ -147,6 +151,20 @@ export function encodeInput({ seq, ack, moveX, moveY, aim, buttons, viewTick = 0
 export function encodePing(clientTime) {
   checkFinite('ping time', clientTime);
   return encode([MsgType.PING, clientTime]);
+}
+
+/**
+ * encodeWatch: [9, x, y, radius], a spectator's area of interest: the circle of radius world
+ * units around (x, y), which the server keeps inside the arena.
+ */
+export function encodeWatch(x, y, radius) {
+  checkFinite('watch x', x);
+  checkFinite('watch y', y);
+  checkFinite('watch radius', radius);
+  if (radius < MIN_WATCH_RADIUS || radius > MAX_WATCH_RADIUS) {
+    throw new RangeError(`protocol: watch radius must be ${MIN_WATCH_RADIUS} to ${MAX_WATCH_RADIUS}, got ${radius}`);
+  }
+  return encode([MsgType.WATCH, x, y, radius]);
 }
 
 /** encodeLeave: [7]. The server answers by closing with 1000. */

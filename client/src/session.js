@@ -1,12 +1,13 @@
 // One game session: a connection and what it has learnt. It sends an input every tick and a
-// ping twice a second from the welcome until the close, applies the protocol 4 snapshots to
+// ping twice a second from the welcome until the close (a spectator's inputs carry only its
+// ack, and it sends where it looks, watch, as that changes), applies the protocol 4 snapshots to
 // their baselines (replica.js) and keeps them for interpolation, predicts your own player
 // (prediction.js), estimates server time from the pongs (clock.js) and the interpolation
 // delay from how late snapshots arrive (delay.js), and measures round-trip time, bytes
 // received and how smoothly it all ran. It draws nothing.
 
 import { Connection } from './connection.js';
-import { MsgType, Buttons, encodeInput, encodePing } from './protocol.js';
+import { MsgType, Buttons, encodeInput, encodePing, encodeWatch, MIN_WATCH_RADIUS, MAX_WATCH_RADIUS } from './protocol.js';
 import { makeTileMap } from './map.js';
 import { SnapshotBuffer, INTERPOLATION_DELAY_MS } from './interpolation.js';
 import { ServerClock } from './clock.js';
@@ -22,15 +23,23 @@ const RTT_SAMPLES = 16;
 /** How often to measure the round-trip time, in ms (the server allows a few per second). */
 export const PING_INTERVAL_MS = 500;
 
+/**
+ * The least time between two watches, in ms. The server counts inputs, pings and watches
+ * against one rate (twice the tick rate a second): an input a tick, two pings and at most ten
+ * watches a second stay well inside it.
+ */
+export const WATCH_INTERVAL_MS = 100;
+
 export class Session {
   /**
    * opts: {url, name, token (an earlier welcome's, to take that player over again; '' for a
-   * new player), input (an Input), aim() → radians or null, onWelcome(session),
-   * onClose(session), now() → ms}. Every session starts afresh: inputs are numbered from 1,
+   * new player), spectator (the url watches a room: no player, no moves), input (an Input),
+   * aim() → radians or null, onWelcome(session), onClose(session), now() → ms}. Every session starts afresh: inputs are numbered from 1,
    * the ack, the applied states and the snapshot buffer start empty (PROTOCOL.md,
    * "Reconnecting"), so the first snapshot is a full one.
    */
-  constructor({ url, name, token = '', input, aim, onWelcome, onClose, now = () => performance.now() }) {
+  constructor({ url, name, token = '', spectator = false, input, aim, onWelcome, onClose, now = () => performance.now() }) {
+    this.spectator = spectator;
     this.input = input;
     this.aim = aim;
     this.onWelcome = onWelcome;
@@ -55,6 +64,10 @@ export class Session {
     this.underruns = 0; // of which the interpolation buffer had run dry
     this.bytes = new RateMeter(1000);
     this.close = null; // {code, reason, meaning...} once closed
+    // A spectator's area of interest: the one wanted (watch()), the one last sent and when.
+    this.wantWatch = null;
+    this.sentWatch = null;
+    this.watchSentAt = -Infinity;
     this.timers = [];
 
     this.conn = new Connection({
@@ -197,6 +210,13 @@ export class Session {
   }
 
   sendInput() {
+    if (this.spectator) {
+      // Its acknowledgement keeps its snapshots deltas; there is nothing to move or fire.
+      this.seq++;
+      this.conn.send(encodeInput({ seq: this.seq, ack: this.replica.ack, moveX: 0, moveY: 0, aim: 0, buttons: 0 }));
+      this.sendWatch();
+      return;
+    }
     const move = this.input.move();
     const aim = this.aim?.();
     if (aim != null && Number.isFinite(aim)) this.lastAim = aim;
@@ -211,6 +231,29 @@ export class Session {
       viewTick: this.viewTick(this.now()),
     }));
     if (sent) this.predictor.input(this.seq, move.x, move.y, this.now());
+  }
+
+  /**
+   * watch sets where a spectator looks: the circle of radius world units around (x, y),
+   * radius kept within what the server allows. It is sent with the next input, at most once
+   * every WATCH_INTERVAL_MS and only when it changed by a whole unit, so the page may call it
+   * every frame.
+   */
+  watch(x, y, radius) {
+    const r = Math.min(MAX_WATCH_RADIUS, Math.max(MIN_WATCH_RADIUS, Math.round(radius)));
+    this.wantWatch = { x: Math.round(x), y: Math.round(y), radius: r };
+  }
+
+  /** sendWatch sends the wanted watch if it is new and the last was long enough ago. */
+  sendWatch(now = this.now()) {
+    const w = this.wantWatch;
+    const last = this.sentWatch;
+    if (!w || (last && w.x === last.x && w.y === last.y && w.radius === last.radius)) return;
+    if (now - this.watchSentAt < WATCH_INTERVAL_MS) return;
+    if (this.conn.send(encodeWatch(w.x, w.y, w.radius))) {
+      this.sentWatch = w;
+      this.watchSentAt = now;
+    }
   }
 
   sendPing() {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Camera, viewScale, zoomBy, MIN_ZOOM, MAX_ZOOM } from '../src/camera.js';
+import { Camera, viewScale, zoomBy, MIN_ZOOM, MAX_ZOOM, watchRadius, WATCH_MARGIN, panned, PAN_SPEED } from '../src/camera.js';
 
 test('the camera centres its point and maps both ways', () => {
   const c = new Camera(500, 300, 1000, 700, 2);
@@ -22,4 +22,24 @@ test('the wheel zooms within bounds', () => {
   assert.equal(zoomBy(1, 1e6), MIN_ZOOM);
   assert.equal(zoomBy(1, -1e6), MAX_ZOOM);
   assert.ok(Math.abs(zoomBy(zoomBy(1, 250), -250) - 1) < 1e-12);
+});
+
+test("a spectator's area of interest takes in the screen, and grows as it zooms out", () => {
+  const cam = new Camera(640, 400, 1000, 700, 1);
+  const corner = cam.screenToWorld(0, 0);
+  const toCorner = Math.hypot(corner.x - 640, corner.y - 400);
+  assert.ok(Math.abs(watchRadius(cam) - toCorner * WATCH_MARGIN) < 1e-9, `${watchRadius(cam)} for a corner at ${toCorner}`);
+  cam.set(640, 400, 1000, 700, 0.5);
+  assert.ok(Math.abs(watchRadius(cam) - 2 * toCorner * WATCH_MARGIN) < 1e-9);
+});
+
+test("a spectator's camera pans at PAN_SPEED screen pixels a second, inside the arena", () => {
+  // At scale 2, PAN_SPEED pixels are PAN_SPEED / 2 world units.
+  const p = panned(100, 100, { x: 1, y: 0 }, 500, 2, 1280, 800);
+  assert.ok(Math.abs(p.x - (100 + PAN_SPEED / 2 / 2)) < 1e-9 && p.y === 100, JSON.stringify(p));
+  const d = Math.SQRT1_2;
+  const q = panned(100, 100, { x: -d, y: d }, 1000, 1, 1280, 800);
+  assert.deepEqual(q, { x: 0, y: 100 + PAN_SPEED * d }); // stopped at the left edge
+  assert.deepEqual(panned(1200, 790, { x: 1, y: 1 }, 1000, 1, 1280, 800), { x: 1280, y: 800 });
+  assert.deepEqual(panned(5, 6, { x: 0, y: 0 }, 1000, 1, 1280, 800), { x: 5, y: 6 });
 });

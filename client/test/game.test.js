@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Game, GameState } from '../src/game.js';
 import { RetrySchedule } from '../src/reconnect.js';
-import { quickPlay, roomTarget, newRoom } from '../src/address.js';
+import { quickPlay, roomTarget, watchRoom, newRoom } from '../src/address.js';
 
 /** FakeSession: what Game needs of a Session; the test plays the server through it. */
 class FakeSession {
@@ -218,4 +218,19 @@ test('a close of a session that was replaced is ignored', () => {
   h.last().welcomes(7);
   first.closes(4003, 'replaced by a new connection'); // the old one, late
   assert.equal(h.game.state, GameState.PLAYING);
+});
+
+test('a spectator who drops comes back to watch the same room', () => {
+  const h = harness(watchRoom('k3x9m2qa'));
+  assert.equal(h.game.spectating, true);
+  assert.deepEqual(h.last().target, watchRoom('k3x9m2qa'));
+  h.last().welcomes(0, 'k3x9m2qa', '');
+  h.last().snapshot(10);
+  h.last().closes(1006);
+  h.advance(60_000);
+  assert.deepEqual(h.last().target, watchRoom('k3x9m2qa'), 'watching again, not playing');
+  h.last().welcomes(0, 'k3x9m2qa', '');
+  assert.equal(h.game.state, GameState.PLAYING);
+  assert.equal(h.game.playerId, 0);
+  assert.deepEqual(h.events, ['welcome', 'retry', 'attempt', 'reconnect']);
 });

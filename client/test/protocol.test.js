@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { encode, decode } from '@msgpack/msgpack';
 import {
   PROTOCOL, READ_LIMIT, MAX_NAME_LEN, MsgType, Buttons, CLOSE_CODES, closeInfo, reconnectAdvice,
-  encodeJoin, encodeInput, encodePing, encodeLeave, decodeServerMessage, ProtocolError,
+  encodeJoin, encodeInput, encodePing, encodeWatch, encodeLeave, decodeServerMessage, ProtocolError,
+  MIN_WATCH_RADIUS, MAX_WATCH_RADIUS,
 } from '../src/protocol.js';
 
 // Hand-made frames: fixarray header, then values, for checks that do not trust any encoder.
@@ -39,6 +40,8 @@ describe('constants', () => {
     assert.equal(protocolGo.match(/const Subprotocol = "([^"]+)"/)?.[1], PROTOCOL);
     assert.equal(Number(protocolGo.match(/const ReadLimit = (\d+)/)?.[1]), READ_LIMIT);
     assert.equal(Number(protocolGo.match(/const MaxNameLen = (\d+)/)?.[1]), MAX_NAME_LEN);
+    assert.equal(Number(protocolGo.match(/MinWatchRadius = (\d+)/)?.[1]), MIN_WATCH_RADIUS);
+    assert.equal(Number(protocolGo.match(/MaxWatchRadius = (\d+)/)?.[1]), MAX_WATCH_RADIUS);
     const goTypes = Object.fromEntries([...protocolGo.matchAll(/^\s*Msg(\w+)\s+MsgType = (\d+)/gm)]
       .map(([, name, n]) => [name.toUpperCase(), Number(n)]));
     assert.ok(Object.keys(goTypes).length >= 9, `message types found in protocol.go: ${JSON.stringify(goTypes)}`);
@@ -113,6 +116,15 @@ describe('encode', () => {
       assert.throws(() => encodeInput({ ...ok, ...patch }), RangeError, name);
     }
     assert.doesNotThrow(() => encodeInput({ ...ok, moveX: 1.0005 })); // within the server's 1.001
+  });
+
+  test('watch: where a spectator looks, within the radii the server allows', () => {
+    assert.deepEqual(decode(encodeWatch(640, 400, 763)), [9, 640, 400, 763]);
+    assert.deepEqual(decode(encodeWatch(-5.5, 1e6, MIN_WATCH_RADIUS)), [9, -5.5, 1e6, 100]); // the server clamps x, y
+    assert.deepEqual(decode(encodeWatch(0, 0, MAX_WATCH_RADIUS)), [9, 0, 0, 4000]);
+    for (const [x, y, r] of [[0, 0, 99.9], [0, 0, 4000.5], [NaN, 0, 500], [0, Infinity, 500], [0, 0, NaN], ['1', 0, 500]]) {
+      assert.throws(() => encodeWatch(x, y, r), RangeError, `${x}, ${y}, ${r}`);
+    }
   });
 
   test('ping and leave', () => {

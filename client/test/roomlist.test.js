@@ -4,15 +4,15 @@ import { parseRoomList, fetchRooms } from '../src/roomlist.js';
 
 const BODY = {
   rooms: [
-    { id: 'k3x9m2qa', players: 3, max_players: 100, tick: 901, tick_p99_ms: 0.4, overruns: 0 },
-    { id: 'b7c8d9ef', players: 0, max_players: 100, tick: 12, tick_p99_ms: 0.1, overruns: 0 },
+    { id: 'k3x9m2qa', players: 3, spectators: 2, max_players: 100, tick: 901, tick_p99_ms: 0.4, overruns: 0 },
+    { id: 'b7c8d9ef', players: 0, spectators: 0, max_players: 100, tick: 12, tick_p99_ms: 0.1, overruns: 0 },
   ],
 };
 
 test('the room list keeps id and counts, in the server\'s order', () => {
   assert.deepEqual(parseRoomList(BODY), [
-    { id: 'k3x9m2qa', players: 3, maxPlayers: 100 },
-    { id: 'b7c8d9ef', players: 0, maxPlayers: 100 },
+    { id: 'k3x9m2qa', players: 3, spectators: 2, maxPlayers: 100 },
+    { id: 'b7c8d9ef', players: 0, spectators: 0, maxPlayers: 100 },
   ]);
   assert.deepEqual(parseRoomList({ rooms: [] }), []);
 });
@@ -24,10 +24,13 @@ test('entries that cannot be shown are left out; a body that is no list throws',
     { id: 'a', players: -1, max_players: 2 },
     { id: 'b', players: 1.5, max_players: 2 },
     { id: 'c', players: 1 },
+    { id: 'd', players: 1, spectators: -1, max_players: 2 },
+    { id: 'e', players: 1, spectators: '1', max_players: 2 },
     null,
     { id: 'ok', players: 1, max_players: 2 },
   ];
-  assert.deepEqual(parseRoomList({ rooms }), [{ id: 'ok', players: 1, maxPlayers: 2 }]);
+  // No count of spectators: none.
+  assert.deepEqual(parseRoomList({ rooms }), [{ id: 'ok', players: 1, spectators: 0, maxPlayers: 2 }]);
   for (const bad of [null, [], {}, { rooms: {} }, 'rooms']) assert.throws(() => parseRoomList(bad), TypeError);
 });
 

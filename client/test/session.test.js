@@ -4,7 +4,8 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Session } from '../src/session.js';
+import { decode } from '@msgpack/msgpack';
+import { Session, WATCH_INTERVAL_MS } from '../src/session.js';
 import { MsgType } from '../src/protocol.js';
 import { INTERPOLATION_DELAY_MS, MAX_EXTRAPOLATION_MS } from '../src/interpolation.js';
 
@@ -117,4 +118,56 @@ test('frames drawn past the newest snapshot count as underruns; others move on b
   assert.equal(s.debug(last + 1000).underruns, s.underruns);
   // Carried on at 3 units a tick (90 per second) for at most MAX_EXTRAPOLATION_MS, then stood.
   assert.ok(Math.abs(x - (3 * 400 + 90 * MAX_EXTRAPOLATION_MS / 1000)) < 1e-6, `x ${x}`);
+});
+
+/** spectator is a welcomed spectator's session whose sends the test reads, at the time it sets. */
+function spectator(held) {
+  let now = 0;
+  const s = new Session({
+    url: 'ws://x/ws?room=r&spectate=1', name: 'c', spectator: true, now: () => now,
+    input: { move: () => held.move, firing: () => held.fire },
+    aim: () => 1.5,
+  });
+  s.handle({ ...welcome, playerId: 0, token: '' }, 0);
+  s.stop();
+  s.conn.open = true; // the stub socket never opens by itself
+  const sent = () => s.conn.ws.sent.map((b) => decode(b));
+  return { s, sent, at: (t) => { now = t; } };
+}
+
+test("a spectator's inputs carry only its ack, whatever is held", () => {
+  const { s, sent } = spectator({ move: { x: 1, y: 0 }, fire: true });
+  s.replica.ack = 42;
+  s.sendInput();
+  s.sendInput();
+  assert.deepEqual(sent(), [[MsgType.INPUT, 1, 42, 0, 0, 0, 0, 0], [MsgType.INPUT, 2, 42, 0, 0, 0, 0, 0]]);
+  assert.equal(s.predictor.pending.length, 0, 'nothing to predict');
+});
+
+test("a spectator's watch goes with its inputs: when it changes, at most every WATCH_INTERVAL_MS", () => {
+  const { s, sent, at } = spectator({ move: { x: 0, y: 0 }, fire: false });
+  const watches = () => sent().filter((m) => m[0] === MsgType.WATCH);
+  s.sendInput();
+  assert.deepEqual(watches(), [], 'none before the page asks');
+  s.watch(640.4, 399.6, 50); // whole units, and at least the server's least radius
+  s.sendInput();
+  assert.deepEqual(watches(), [[MsgType.WATCH, 640, 400, 100]]);
+  s.watch(640.2, 400.3, 99); // the same in whole units: not sent again
+  at(2 * WATCH_INTERVAL_MS);
+  s.sendInput();
+  assert.equal(watches().length, 1);
+  s.watch(700, 400, 1e6); // at most the greatest radius, sent at once: the last was long ago
+  s.sendInput();
+  assert.equal(watches().length, 2);
+  s.watch(720, 400, 1e6); // not before the interval is up
+  at(2 * WATCH_INTERVAL_MS + WATCH_INTERVAL_MS / 2);
+  s.sendInput();
+  assert.equal(watches().length, 2);
+  s.watch(740, 400, 1e6); // the newest wins
+  at(3 * WATCH_INTERVAL_MS);
+  s.sendInput();
+  assert.deepEqual(watches(), [[MsgType.WATCH, 640, 400, 100], [MsgType.WATCH, 700, 400, 4000], [MsgType.WATCH, 740, 400, 4000]]);
+  assert.deepEqual(s.sentWatch, { x: 740, y: 400, radius: 4000 });
+  // Every tick an input, whatever the watch does.
+  assert.equal(sent().filter((m) => m[0] === MsgType.INPUT).length, 6);
 });
