@@ -1,14 +1,15 @@
 // The lobby, in the overlay before the game: the name, then where to play. "Quick play"
-// lets the server place the player; a page opened at /?room=ID offers that room first; the
-// public rooms from GET /rooms are listed to pick from; "Create room" makes a new one,
-// private if asked. It decides nothing about connections: it calls onPlay(target, name).
+// lets the server place the player; a page opened at /?room=ID offers that room first (or,
+// with &spectate=1, watching it); the public rooms from GET /rooms are listed to join or
+// watch; "Create room" makes a new one, private if asked. It decides nothing about
+// connections: it calls onPlay(target, name).
 
-import { quickPlay, roomTarget, newRoom } from './address.js';
+import { quickPlay, roomTarget, watchRoom, newRoom } from './address.js';
 
 export class Lobby {
   /**
    * doc: the document. opts: {onPlay(target, name), loadRooms() → Promise of
-   * [{id, players, maxPlayers}] (roomlist.js)}.
+   * [{id, players, spectators, maxPlayers}] (roomlist.js)}.
    */
   constructor(doc, { onPlay, loadRooms }) {
     const $ = (id) => doc.getElementById(id);
@@ -41,7 +42,7 @@ export class Lobby {
     this.el.refresh.addEventListener('click', () => this.refresh());
     this.el.list.addEventListener('click', (e) => {
       const b = e.target.closest('button[data-room]');
-      if (b && !b.disabled) go(roomTarget(b.dataset.room));
+      if (b && !b.disabled) go(b.dataset.watch ? watchRoom(b.dataset.room) : roomTarget(b.dataset.room));
     });
   }
 
@@ -55,13 +56,13 @@ export class Lobby {
   }
 
   /**
-   * setTarget makes target what the main button (and Enter) does: "Join room ID" for a room,
-   * "Quick play" otherwise.
+   * setTarget makes target what the main button (and Enter) does: "Join room ID" or "Watch
+   * room ID" for a room, "Quick play" otherwise.
    */
   setTarget(target) {
     this.target = target;
     const room = target.kind === 'room';
-    this.el.play.textContent = room ? `Join room ${target.room}` : 'Quick play';
+    this.el.play.textContent = room ? `${target.spectate ? 'Watch' : 'Join'} room ${target.room}` : 'Quick play';
     this.el.quick.hidden = !room;
   }
 
@@ -119,27 +120,40 @@ export class Lobby {
     this.drawRooms(rooms);
   }
 
+  /**
+   * drawRooms lists rooms, each a button that joins it and one that watches it. A room full
+   * of players can still be watched: spectators have seats of their own.
+   */
   drawRooms(rooms) {
     const doc = this.doc;
     const disabled = this.el.play.disabled;
-    const items = rooms.map((r) => {
-      const li = doc.createElement('li');
+    const button = (r, full, title) => {
       const b = doc.createElement('button');
       b.type = 'button';
-      b.className = 'room';
       b.dataset.room = r.id;
-      const full = r.players >= r.maxPlayers;
-      if (full) b.dataset.full = '1';
+      if (full) b.dataset.full = '1'; // stays disabled when the lobby is enabled again
       b.disabled = full || disabled;
-      b.title = full ? 'This room is full' : `Join room ${r.id}`;
+      b.title = title;
+      return b;
+    };
+    const items = rooms.map((r) => {
+      const li = doc.createElement('li');
+      const full = r.players >= r.maxPlayers;
+      const join = button(r, full, full ? 'This room is full: you can watch it' : `Join room ${r.id}`);
+      join.className = 'room';
       const id = doc.createElement('span');
       id.className = 'room-id';
       id.textContent = r.id;
       const count = doc.createElement('span');
       count.className = 'room-players';
-      count.textContent = `${r.players} / ${r.maxPlayers} ${full ? 'full' : 'players'}`;
-      b.append(id, count);
-      li.append(b);
+      count.textContent = `${r.players} / ${r.maxPlayers} ${full ? 'full' : 'players'}${r.spectators ? ` · ${r.spectators} watching` : ''}`;
+      join.append(id, count);
+      const seatsTaken = r.spectators >= r.maxPlayers;
+      const watch = button(r, seatsTaken, seatsTaken ? 'No seat left for spectators' : `Watch room ${r.id} without playing`);
+      watch.className = 'secondary watch';
+      watch.dataset.watch = '1';
+      watch.textContent = 'Watch';
+      li.append(join, watch);
       return li;
     });
     this.el.list.replaceChildren(...items);

@@ -1,16 +1,17 @@
-// The page: lobby, game loop, connection banner, close notice and the test hook
-// (window.tickwire). It wires the modules together and decides nothing they can decide.
+// The page: lobby, game loop, connection banner, close notice, a spectator's camera and the
+// test hook (window.tickwire). It wires the modules together and decides nothing they can
+// decide.
 
 import { Session } from './session.js';
 import { Game, GameState } from './game.js';
-import { wsURL, quickPlay, roomTarget, targetFromSearch, roomLink, lobbyLink } from './address.js';
+import { wsURL, quickPlay, roomTarget, watchRoom, targetFromSearch, roomLink, lobbyLink } from './address.js';
 import { fetchRooms } from './roomlist.js';
 import { Lobby } from './lobby.js';
 import { Banner, LONG_FLASH_MS, reconnectedText, retryText } from './banner.js';
 import { copyText } from './share.js';
 import { Input, aimAngle } from './input.js';
 import { Renderer } from './render.js';
-import { Camera, viewScale, zoomBy } from './camera.js';
+import { Camera, viewScale, zoomBy, watchRadius, panned } from './camera.js';
 import { isWallAt } from './map.js';
 import { Hud } from './hud.js';
 import { DebugOverlay, isDebugToggle } from './debug.js';
@@ -23,6 +24,7 @@ const overlay = $('overlay');
 const lobbyForm = $('lobby');
 const closedPanel = $('closed');
 const copyButton = $('copy-link');
+const spectatingBar = $('spectating');
 
 const input = new Input(canvas);
 const renderer = new Renderer(canvas);
@@ -39,6 +41,11 @@ let game = null; // the current Game, from the first Play on
 let drawn = []; // the players of the last frame, as drawn
 let drawnBullets = []; // and its bullets
 let zoom = 1; // the player's, from the mouse wheel
+let lastFrameAt = null; // performance.now() of the last frame
+
+// A spectator's camera: its centre in world units, which it watches around, the player it
+// follows (an id, or null), and where a drag of the mouse was at the last frame.
+const look = { x: 0, y: 0, following: null, drag: null };
 
 // The name is remembered, since the shared address (/?room=ID) does not carry it.
 const NAME_KEY = 'tickwire.name';
@@ -77,7 +84,7 @@ function play(target, name) {
     name,
     target,
     openSession: ({ target: t, name: n, token, onWelcome, onClose }) =>
-      new Session({ url: wsURL(location, t), name: n, token, input, aim, onWelcome, onClose }),
+      new Session({ url: wsURL(location, t), name: n, token, spectator: Boolean(t.spectate), input, aim, onWelcome, onClose }),
     onChange: changed,
   }).start();
 }
@@ -109,11 +116,22 @@ function welcomed(g, again) {
   $('scoreboard').hidden = false;
   document.body.classList.remove('reconnecting');
   hud.setRoom(g.roomId);
+  spectatingBar.hidden = !g.spectating;
+  document.body.classList.toggle('spectating', g.spectating);
+  if (g.spectating && !again) {
+    // The server starts a spectator's watch at the arena's centre; so does the camera.
+    const { map } = g.session.welcome;
+    Object.assign(look, { x: map.width / 2, y: map.height / 2, following: null, drag: null });
+  }
   // The address bar names the room, so that it can be shared or reloaded.
-  history.replaceState(history.state, '', roomLink(location, g.roomId));
+  history.replaceState(history.state, '', roomLink(location, g.roomId, g.spectating));
   if (again) banner.flash(reconnectedText(g.resumed), g.resumed ? 'ok' : 'warn', performance.now(), g.resumed ? undefined : LONG_FLASH_MS);
   // Keys typed into the name field are not game keys; leave the field.
   document.activeElement?.blur();
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
 }
 
 function ended(g) {
@@ -137,6 +155,8 @@ function ended(g) {
 }
 
 function showLobby() {
+  spectatingBar.hidden = true;
+  document.body.classList.remove('spectating');
   closedPanel.hidden = true;
   lobbyForm.hidden = false;
   overlay.hidden = false;
@@ -156,6 +176,8 @@ function showClosed(g) {
     $('close-reason').textContent = error ? `The client closed: ${error}` : (reason ? `Server: “${reason}”` : '');
     $('close-advice').textContent = reconnectAdvice(end.code);
   }
+  spectatingBar.hidden = true;
+  document.body.classList.remove('spectating');
   lobbyForm.hidden = true;
   closedPanel.hidden = false;
   overlay.hidden = false;
@@ -166,7 +188,8 @@ function showClosed(g) {
 $('again').addEventListener('click', () => {
   showLobby();
   // Back to the room the player was in, if any: the lobby offers it first.
-  lobby.show({ target: game?.roomId ? roomTarget(game.roomId) : pageTarget });
+  const back = game?.spectating ? watchRoom : roomTarget;
+  lobby.show({ target: game?.roomId ? back(game.roomId) : pageTarget });
 });
 copyButton.addEventListener('click', async () => {
   copyButton.blur(); // Space fires; it must not press this button again
@@ -174,6 +197,21 @@ copyButton.addEventListener('click', async () => {
   const ok = await copyText(roomLink(location, game.roomId));
   if (ok) banner.flash('Link copied: anyone who opens it joins this room', 'ok', performance.now());
   else banner.flash('Could not copy: the address bar has the link to this room', 'warn', performance.now(), LONG_FLASH_MS);
+});
+$('join-room').addEventListener('click', (e) => {
+  e.currentTarget.blur();
+  if (game?.roomId) play(roomTarget(game.roomId), lobby.name); // the lobby's name
+});
+addEventListener('keydown', (e) => {
+  // A spectator's keys, while it watches (the overlay hidden): Tab follows the next player
+  // in view, Escape stops following.
+  if (!game?.spectating || !overlay.hidden || e.target instanceof HTMLElement && e.target.tagName === 'INPUT') return;
+  if (e.code === 'Tab') {
+    e.preventDefault(); // not the focus to the buttons
+    look.following = nextToFollow(drawn, look.following, e.shiftKey);
+  } else if (e.code === 'Escape') {
+    look.following = null;
+  }
 });
 addEventListener('keydown', (e) => {
   if (!isDebugToggle(e.code) || e.repeat) return;
@@ -188,19 +226,72 @@ canvas.addEventListener('wheel', (e) => {
 // Leaving the page leaves the game at once rather than when the socket times out.
 addEventListener('pagehide', () => game?.stop());
 
+/**
+ * nextToFollow is the player a spectator follows after current (an id, or null) when it asks
+ * for the next (back: the one before): the players drawn, in id order, round again.
+ */
+function nextToFollow(players, current, back) {
+  const ids = players.map((p) => p.id).sort((a, b) => a - b);
+  if (ids.length === 0) return null;
+  if (back) return ids.findLast((id) => current === null || id < current) ?? ids[ids.length - 1];
+  return ids.find((id) => current === null || id > current) ?? ids[0];
+}
+
+/**
+ * moveLook moves a spectator's camera by what was held since the last frame (dtMs): the
+ * direction keys and a drag pan it and stop any following; else it stays on the player it
+ * follows, while that one is drawn.
+ */
+function moveLook(players, dtMs, tm) {
+  const move = input.move();
+  const mouse = input.mouseDown ? input.mouse : null;
+  if (move.x !== 0 || move.y !== 0) {
+    look.following = null;
+    Object.assign(look, panned(look.x, look.y, move, dtMs, camera.scale, tm.width, tm.height));
+  }
+  if (mouse && look.drag) {
+    const dx = (mouse.x - look.drag.x) / camera.scale;
+    const dy = (mouse.y - look.drag.y) / camera.scale;
+    if (dx !== 0 || dy !== 0) {
+      look.following = null;
+      Object.assign(look, panned(look.x - dx, look.y - dy, { x: 0, y: 0 }, 0, camera.scale, tm.width, tm.height));
+    }
+  }
+  look.drag = mouse ? { ...mouse } : null;
+  if (look.following !== null) {
+    const p = players.find((d) => d.id === look.following);
+    if (p) Object.assign(look, { x: p.x, y: p.y });
+    else look.following = null; // out of the game
+  }
+}
+
 function frame() {
   requestAnimationFrame(frame);
   const now = performance.now();
+  const dt = lastFrameAt === null ? 0 : Math.min(100, now - lastFrameAt); // no leap after a hidden tab
+  lastFrameAt = now;
   const { width, height } = renderer.fit();
   const shown = game?.shown; // while reconnecting: the last state, frozen
   const view = shown?.view(now);
   const tm = shown?.tileMap;
-  // The camera follows your player; before the first snapshot, the arena's middle.
-  const cx = view?.self ? view.self.x : tm ? tm.width / 2 : 0;
-  const cy = view?.self ? view.self.y : tm ? tm.height / 2 : 0;
-  camera.set(cx, cy, width, height, viewScale(width, height) * zoom);
   drawn = view ? view.players : [];
   drawnBullets = view ? view.bullets : [];
+  // The camera follows your player; before the first snapshot, the arena's middle. A
+  // spectator's goes where it is moved, and its area of interest goes with it.
+  let cx = view?.self ? view.self.x : tm ? tm.width / 2 : 0;
+  let cy = view?.self ? view.self.y : tm ? tm.height / 2 : 0;
+  const spectating = game?.spectating && tm;
+  if (spectating) {
+    moveLook(drawn, dt, tm);
+    cx = look.x;
+    cy = look.y;
+  }
+  camera.set(cx, cy, width, height, viewScale(width, height) * zoom);
+  if (spectating && game.connected) {
+    game.session.watch(look.x, look.y, watchRadius(camera));
+    const followed = look.following === null ? null : drawn.find((p) => p.id === look.following);
+    setText($('spectating-what'), followed ? `Following ${followed.name}` : `Watching room ${game.roomId}`);
+  }
   renderer.draw({
     camera,
     tileMap: tm,
@@ -267,6 +358,11 @@ window.tickwire = {
     return c?.ready ? c.serverMs(performance.now()) : null;
   },
   get tickRate() { return game?.session?.welcome?.tickRate ?? null; },
+  // A spectator's: whether it watches, its camera's centre, the player it follows, and the
+  // area of interest last sent to the server ({x, y, radius}, or null).
+  get spectating() { return game?.spectating ?? false; },
+  get look() { return { x: look.x, y: look.y, following: look.following }; },
+  get watch() { return game?.session?.sentWatch ?? null; },
 };
 
 const params = new URLSearchParams(location.search);

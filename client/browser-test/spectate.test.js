@@ -1,0 +1,146 @@
+// End to end: a spectator in the browser. Alice plays; Carol opens the lobby, watches Alice's
+// room from the room list, follows Alice, then looks away with the camera, zoomed in, until
+// the server stops sending Alice (the area of interest goes where the camera goes), and back.
+// Then she joins the room as a player from the spectator's bar.
+//
+// Every wait polls a condition with a deadline; nothing sleeps for a fixed time.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { decode } from '@msgpack/msgpack';
+import {
+  TEST_TIMEOUT, VIEWPORT,
+  buildServer, startServer, launchBrowser, openPlayer, waitFor, waitToSee, walkUntilSeen,
+  screenshot, clearArtifacts, protocolState, stopAll,
+} from './harness.js';
+
+let tmp;
+let server;
+let browser;
+
+async function cleanup() {
+  const started = { server, browser, tmp };
+  server = browser = tmp = undefined;
+  await stopAll(started, 'spectate-server.log');
+}
+
+after(cleanup);
+
+/** inSnapshot reports whether p's newest snapshot has player id. */
+function inSnapshot(p, id) {
+  return p.page.evaluate((pid) => window.tickwire.lastSnapshot.players.some((x) => x.id === pid), id);
+}
+
+/** holdUntil holds keys in p's page until fn(arg) holds there, then lets them go. */
+async function holdUntil(p, keys, fn, arg, what) {
+  for (const k of keys) await p.page.keyboard.down(k);
+  try {
+    await waitFor(p, fn, arg, what);
+  } finally {
+    for (const k of keys) await p.page.keyboard.up(k);
+  }
+}
+
+test('a spectator watches a room from the lobby, follows and looks around, then joins it', { timeout: TEST_TIMEOUT }, async () => {
+  tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
+  await clearArtifacts(['spectate-']);
+  const pages = [];
+  try {
+    const bin = path.join(tmp, 'tickwire');
+    await buildServer(bin);
+    server = await startServer(bin); // the default view radius: a spectator's is its own
+    browser = await launchBrowser();
+    const base = `http://127.0.0.1:${server.port}`;
+
+    const alice = await openPlayer(browser, base, 'Alice');
+    pages.push(alice);
+    await waitFor(alice, () => window.tickwire.connected, null, 'connect');
+    const { aliceId, room } = await alice.page.evaluate(() => ({ aliceId: window.tickwire.playerId, room: window.tickwire.roomId }));
+
+    // 1. Carol opens the lobby and watches Alice's room from the list.
+    const carol = await openPlayer(browser, base, 'Carol', { pagePath: '/' });
+    pages.push(carol);
+    const watchButton = carol.page.locator(`#room-list button[data-watch][data-room="${room}"]`);
+    await watchButton.click({ timeout: 15_000 });
+    await waitFor(carol, () => window.tickwire.connected && window.tickwire.spectating, null, 'connect as a spectator');
+    const joined = await carol.page.evaluate(() => ({
+      playerId: window.tickwire.playerId, roomId: window.tickwire.roomId, search: location.search,
+      bar: !document.getElementById('spectating').hidden,
+    }));
+    assert.deepEqual(joined, { playerId: 0, roomId: room, search: `?room=${room}&spectate=1`, bar: true });
+    const rooms = await carol.page.evaluate(async () => (await (await fetch('/rooms')).json()).rooms);
+    const listed = rooms.find((r) => r.id === room);
+    assert.equal(listed?.players, 1, JSON.stringify(rooms));
+    assert.equal(listed?.spectators, 1, JSON.stringify(rooms));
+
+    // 2. Her view takes in the whole screen, with a margin: the 1,280 x 800 arena from its
+    // middle, so she sees Alice wherever she spawned.
+    await waitToSee(carol, 'Alice');
+    const first = await carol.page.evaluate(() => window.tickwire.watch);
+    const halfDiagonal = Math.hypot(VIEWPORT.width, VIEWPORT.height) / 2;
+    assert.ok(first && first.radius >= halfDiagonal, `first watch ${JSON.stringify(first)}`);
+
+    // 3. Tab follows a player in view (Alice, the only one); the camera stays on her as she walks.
+    await carol.page.keyboard.press('Tab');
+    await waitFor(carol, (id) => window.tickwire.look.following === id &&
+      document.getElementById('spectating-what').textContent === 'Following Alice', aliceId, 'follow Alice');
+    const { moved } = await walkUntilSeen(alice, carol, aliceId);
+    assert.ok(moved, 'Carol never saw Alice move, whichever way she walked');
+    await waitFor(carol, (id) => {
+      const tw = window.tickwire;
+      const a = tw.players.find((p) => p.id === id);
+      return a && tw.look.following === id && Math.hypot(tw.look.x - a.x, tw.look.y - a.y) < 1e-6;
+    }, aliceId, 'the camera on Alice');
+    await screenshot(carol, 'spectate-carol-following.png');
+
+    // 4. Escape stops following. Zoomed in, the area of interest shrinks with the view; Carol
+    // looks away from Alice until the server no longer sends her, and back until it does.
+    await carol.page.keyboard.press('Escape');
+    await carol.page.mouse.move(VIEWPORT.width / 2, VIEWPORT.height / 2);
+    await carol.page.mouse.wheel(0, -3000);
+    await waitFor(carol, () => window.tickwire.scale > 2 && window.tickwire.watch?.radius < 400, null,
+      'zoom in, and a smaller area of interest sent');
+    const a = await carol.page.evaluate((id) => window.tickwire.lastSnapshot.players.find((p) => p.id === id), aliceId);
+    const away = [a.x < 640 ? 'KeyD' : 'KeyA', a.y < 400 ? 'KeyS' : 'KeyW'];
+    const back = [a.x < 640 ? 'KeyA' : 'KeyD', a.y < 400 ? 'KeyW' : 'KeyS'];
+    assert.ok(await inSnapshot(carol, aliceId));
+    await holdUntil(carol, away, (id) => !window.tickwire.lastSnapshot.players.some((p) => p.id === id), aliceId,
+      'look away until Alice is out of the snapshots');
+    assert.equal(await carol.page.evaluate(() => window.tickwire.look.following), null);
+    await screenshot(carol, 'spectate-carol-away.png');
+    await holdUntil(carol, back, (id) => window.tickwire.lastSnapshot.players.some((p) => p.id === id), aliceId,
+      'look back until Alice is in the snapshots again');
+
+    // 5. On the wire: Carol's inputs carry only her ack, her watches stay within the rate and
+    // the bounds, and no snapshot was discarded.
+    const sent = carol.frames.sent.map((f) => decode(f));
+    const inputs = sent.filter((m) => m[0] === 3);
+    const watches = sent.filter((m) => m[0] === 9);
+    assert.ok(inputs.length > 30, `${inputs.length} inputs`);
+    for (const m of inputs) assert.deepEqual([m[3], m[4], m[5], m[6]], [0, 0, 0, 0], `input ${JSON.stringify(m)}`);
+    assert.ok(watches.length >= 3, `${watches.length} watches`);
+    for (const m of watches) assert.ok(m.length === 4 && m[3] >= 100 && m[3] <= 4000, `watch ${JSON.stringify(m)}`);
+    // At most one every 100 ms (WATCH_INTERVAL_MS), that is one for three inputs at 30 Hz:
+    // with an input a tick and two pings a second, well inside the server's message rate.
+    assert.ok(watches.length <= inputs.length / 3 + 1, `${watches.length} watches for ${inputs.length} inputs`);
+    assert.deepEqual(await protocolState(carol), { protocol: 'tickwire.v4', resyncs: 0 });
+
+    // 6. "Play in this room": Carol leaves the seat of a spectator for a player's, in the
+    // same room; Alice counts two players.
+    await carol.page.locator('#join-room').click();
+    await waitFor(carol, (r) => window.tickwire.connected && !window.tickwire.spectating &&
+      window.tickwire.playerId > 0 && window.tickwire.roomId === r &&
+      document.getElementById('spectating').hidden && location.search === `?room=${r}`, room, 'play in the room');
+    await waitFor(alice, () => window.tickwire.scores?.players === 2, null, 'two players in the scores');
+    for (const p of pages) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
+  } catch (err) {
+    for (const p of pages) await screenshot(p, `spectate-${p.name.toLowerCase()}-failure.png`);
+    if (server) err.message += `\n--- server log (last lines) ---\n${server.log().split('\n').slice(-40).join('\n')}`;
+    throw err;
+  } finally {
+    await cleanup();
+  }
+});
