@@ -83,8 +83,8 @@ test('a spectator watches a room from the lobby, follows and looks around, then 
     const halfDiagonal = Math.hypot(VIEWPORT.width, VIEWPORT.height) / 2;
     assert.ok(first && first.radius >= halfDiagonal, `first watch ${JSON.stringify(first)}`);
 
-    // 3. Tab follows a player in view (Alice, the only one); the camera stays on her as she walks.
-    await carol.page.keyboard.press('Tab');
+    // 3. F follows a player in view (Alice, the only one); the camera stays on her as she walks.
+    await carol.page.keyboard.press('KeyF');
     await waitFor(carol, (id) => window.tickwire.look.following === id &&
       document.getElementById('spectating-what').textContent === 'Following Alice', aliceId, 'follow Alice');
     const { moved } = await walkUntilSeen(alice, carol, aliceId);

@@ -203,11 +203,12 @@ $('join-room').addEventListener('click', (e) => {
   if (game?.roomId) play(roomTarget(game.roomId), lobby.name); // the lobby's name
 });
 addEventListener('keydown', (e) => {
-  // A spectator's keys, while it watches (the overlay hidden): Tab follows the next player
-  // in view, Escape stops following.
-  if (!game?.spectating || !overlay.hidden || e.target instanceof HTMLElement && e.target.tagName === 'INPUT') return;
-  if (e.code === 'Tab') {
-    e.preventDefault(); // not the focus to the buttons
+  // A spectator's keys, while it watches (the overlay hidden): F follows the next player in
+  // view (Shift+F the one before), Escape stops following. Tab still moves the focus, and
+  // Ctrl+F still finds.
+  if (!game?.spectating || !overlay.hidden || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.target instanceof HTMLElement && e.target.tagName === 'INPUT') return;
+  if (e.code === 'KeyF') {
     look.following = nextToFollow(drawn, look.following, e.shiftKey);
   } else if (e.code === 'Escape') {
     look.following = null;
