@@ -140,6 +140,7 @@ type DeltaScratch struct {
 	touched  uint32      // what touch read, kept so that the compiler keeps its loads
 	next     *ClientView // the view to prefetch the lists of (Prefetch)
 	fetched  *ClientView // the view whose lists were prefetched last
+	rest     *ClientView // the view whose lists prefetchRest fetches, after prefetchNext
 }
 
 // NewDeltaEncoder returns an encoder.
@@ -612,6 +613,7 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	at := len(dst)
 	dst = append(dst, 0, 0, 0)
 	dst, count, removed, sum = e.playerEntries(sc, dst, removed, sum, vp, vpi, basePlayers, same, baseStates, e.sharedFor(baseTick))
+	sc.prefetchRest() // the next client's other lists, once its Interest's are here
 	dst = putArrayLen(dst, at, count)
 	dst = e.appendEntering(dst, vp, vpi, sc.entering)
 	nPlayersGone := len(removed)
