@@ -89,3 +89,15 @@ export function panned(x, y, move, dtMs, scale, width, height) {
     y: Math.min(height, Math.max(0, y + move.y * d)),
   };
 }
+
+/**
+ * nextToFollow is the player a spectator follows after current (an id, or null) when it asks
+ * for the next (back: the one before), among ids (the players drawn): in id order, round
+ * again; null if there is none.
+ */
+export function nextToFollow(ids, current, back = false) {
+  const sorted = [...ids].sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  if (back) return sorted.findLast((id) => current === null || id < current) ?? sorted[sorted.length - 1];
+  return sorted.find((id) => current === null || id > current) ?? sorted[0];
+}

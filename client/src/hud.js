@@ -39,6 +39,7 @@ export class Hud {
       room: doc.getElementById('hud-room'),
       board: doc.getElementById('scoreboard-rows'),
       notice: doc.getElementById('notice'),
+      watching: doc.getElementById('spectating-what'),
     };
     this.doc = doc;
     this.last = -Infinity;
@@ -65,6 +66,11 @@ export class Hud {
     if (dead) setText(this.el.notice, 'You were eliminated. Respawning…');
 
     this.drawBoard(scoreboardRows(scores ? scores.top : [], self));
+  }
+
+  /** setWatching says, in a spectator's bar, what it watches. */
+  setWatching(text) {
+    setText(this.el.watching, text);
   }
 
   /** setRoom shows the id of the room the player is in. */

@@ -11,7 +11,7 @@ import { Banner, LONG_FLASH_MS, reconnectedText, retryText } from './banner.js';
 import { copyText } from './share.js';
 import { Input, aimAngle } from './input.js';
 import { Renderer } from './render.js';
-import { Camera, viewScale, zoomBy, watchRadius, panned } from './camera.js';
+import { Camera, viewScale, zoomBy, watchRadius, panned, nextToFollow } from './camera.js';
 import { isWallAt } from './map.js';
 import { Hud } from './hud.js';
 import { DebugOverlay, isDebugToggle } from './debug.js';
@@ -130,10 +130,6 @@ function welcomed(g, again) {
   document.activeElement?.blur();
 }
 
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
-}
-
 function ended(g) {
   document.body.classList.remove('reconnecting');
   input.releaseAll();
@@ -209,7 +205,7 @@ addEventListener('keydown', (e) => {
   if (!game?.spectating || !overlay.hidden || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.target instanceof HTMLElement && e.target.tagName === 'INPUT') return;
   if (e.code === 'KeyF') {
-    look.following = nextToFollow(drawn, look.following, e.shiftKey);
+    look.following = nextToFollow(drawn.map((p) => p.id), look.following, e.shiftKey);
   } else if (e.code === 'Escape') {
     look.following = null;
   }
@@ -226,17 +222,6 @@ canvas.addEventListener('wheel', (e) => {
 }, { passive: false });
 // Leaving the page leaves the game at once rather than when the socket times out.
 addEventListener('pagehide', () => game?.stop());
-
-/**
- * nextToFollow is the player a spectator follows after current (an id, or null) when it asks
- * for the next (back: the one before): the players drawn, in id order, round again.
- */
-function nextToFollow(players, current, back) {
-  const ids = players.map((p) => p.id).sort((a, b) => a - b);
-  if (ids.length === 0) return null;
-  if (back) return ids.findLast((id) => current === null || id < current) ?? ids[ids.length - 1];
-  return ids.find((id) => current === null || id > current) ?? ids[0];
-}
 
 /**
  * moveLook moves a spectator's camera by what was held since the last frame (dtMs): the
@@ -291,7 +276,7 @@ function frame() {
   if (spectating && game.connected) {
     game.session.watch(look.x, look.y, watchRadius(camera));
     const followed = look.following === null ? null : drawn.find((p) => p.id === look.following);
-    setText($('spectating-what'), followed ? `Following ${followed.name}` : `Watching room ${game.roomId}`);
+    hud.setWatching(followed ? `Following ${followed.name}` : `Watching room ${game.roomId}`);
   }
   renderer.draw({
     camera,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Camera, viewScale, zoomBy, MIN_ZOOM, MAX_ZOOM, watchRadius, WATCH_MARGIN, panned, PAN_SPEED } from '../src/camera.js';
+import { Camera, viewScale, zoomBy, MIN_ZOOM, MAX_ZOOM, watchRadius, WATCH_MARGIN, panned, PAN_SPEED, nextToFollow } from '../src/camera.js';
 
 test('the camera centres its point and maps both ways', () => {
   const c = new Camera(500, 300, 1000, 700, 2);
@@ -42,4 +42,17 @@ test("a spectator's camera pans at PAN_SPEED screen pixels a second, inside the 
   assert.deepEqual(q, { x: 0, y: 100 + PAN_SPEED * d }); // stopped at the left edge
   assert.deepEqual(panned(1200, 790, { x: 1, y: 1 }, 1000, 1, 1280, 800), { x: 1280, y: 800 });
   assert.deepEqual(panned(5, 6, { x: 0, y: 0 }, 1000, 1, 1280, 800), { x: 5, y: 6 });
+});
+
+test('a spectator follows the players in view in id order, round again', () => {
+  const ids = [7, 2, 11];
+  assert.equal(nextToFollow(ids, null), 2);
+  assert.equal(nextToFollow(ids, 2), 7);
+  assert.equal(nextToFollow(ids, 11), 2);
+  assert.equal(nextToFollow(ids, 5), 7); // one that left view: the next after it
+  assert.equal(nextToFollow(ids, null, true), 11);
+  assert.equal(nextToFollow(ids, 2, true), 11);
+  assert.equal(nextToFollow(ids, 11, true), 7);
+  assert.equal(nextToFollow([], 3), null);
+  assert.deepEqual(ids, [7, 2, 11], 'the list is not sorted in place');
 });
