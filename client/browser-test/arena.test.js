@@ -13,8 +13,7 @@ import { decode } from '@msgpack/msgpack';
 import {
   ARTIFACTS, EXIT_TIMEOUT, TEST_TIMEOUT, VIEWPORT,
   withDeadline, buildServer, startServer, launchBrowser, openPlayer, waitFor, waitToSee,
-  zoomOut, walkUntilSeen, screenshot, clearArtifacts, SEE_ALL, protocolState,
-  stopAll,
+  zoomOut, walkUntilSeen, screenshot, clearArtifacts, SEE_ALL, protocolState, Started, withServerLog,
 } from './harness.js';
 
 const COLOR_TOLERANCE = 12; // per channel, 0-255
@@ -33,29 +32,20 @@ async function screenshots(players, suffix) {
   for (const p of players) await screenshot(p, `arena-${p.name.toLowerCase()}${suffix}.png`);
 }
 
-// What the test started, for cleanup: in its finally, and in after() should it time out.
-let tmp;
-let server;
-let browser;
-
-async function cleanup() {
-  const started = { server, browser, tmp };
-  server = browser = tmp = undefined;
-  await stopAll(started, 'arena-server.log');
-}
-
-after(cleanup);
+// What the test started, stopped in its finally, and in after() should it time out.
+const run = new Started('arena-server.log');
+after(() => run.stop());
 
 test('two players see each other move and fire, and the server shuts down cleanly', { timeout: TEST_TIMEOUT }, async () => {
-  tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
+  const tmp = run.tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
   await clearArtifacts(['arena-']); // no screenshots left from an earlier run
   const players = [];
   try {
     const bin = path.join(tmp, 'tickwire');
     await buildServer(bin);
-    server = await startServer(bin, SEE_ALL); // everyone in view, wherever they spawned
+    const server = run.server = await startServer(bin, SEE_ALL); // everyone in view, wherever they spawned
 
-    browser = await launchBrowser();
+    const browser = run.browser = await launchBrowser();
     const base = `http://127.0.0.1:${server.port}`;
     const alice = await openPlayer(browser, base, 'Alice');
     players.push(alice);
@@ -179,9 +169,8 @@ test('two players see each other move and fire, and the server shuts down cleanl
     await screenshots(players, '-shutdown');
   } catch (err) {
     await screenshots(players, '-failure');
-    if (server) err.message += `\n--- server log (last lines) ---\n${server.log().split('\n').slice(-40).join('\n')}`;
-    throw err;
+    throw withServerLog(err, run.server);
   } finally {
-    await cleanup();
+    await run.stop();
   }
 });

@@ -253,15 +253,34 @@ export function startProxy(targetPort) {
 }
 
 /**
- * stopAll stops what a test started: the server (its log saved to artifacts/logName), the
- * browser, and the temporary folder. Each may be undefined. Tests call it from their finally
- * and from after(), should they time out.
+ * Started holds what a test starts (server, browser, temporary folder, proxies) so that stop()
+ * can end it all: from the test's finally, and from after() should the test time out. stop()
+ * saves the server's log as artifacts/<logName>, and may be called more than once.
  */
-export async function stopAll({ server, browser, tmp }, logName) {
-  if (server) {
-    await writeFile(path.join(ARTIFACTS, logName), `${server.log()}\n`).catch(() => {});
-    stopServer(server);
+export class Started {
+  constructor(logName) {
+    this.logName = logName;
+    this.server = undefined;
+    this.browser = undefined;
+    this.tmp = undefined;
+    this.proxies = [];
   }
-  if (browser) await browser.close().catch(() => {});
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+
+  async stop() {
+    const { server, browser, tmp } = this;
+    this.server = this.browser = this.tmp = undefined;
+    for (const p of this.proxies.splice(0)) await p.close();
+    if (server) {
+      await writeFile(path.join(ARTIFACTS, this.logName), `${server.log()}\n`).catch(() => {});
+      stopServer(server);
+    }
+    if (browser) await browser.close().catch(() => {});
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** withServerLog adds the last lines of the server's log, if there is a server, to err's message. */
+export function withServerLog(err, server) {
+  if (server) err.message += `\n--- server log (last lines) ---\n${server.log().split('\n').slice(-40).join('\n')}`;
+  return err;
 }

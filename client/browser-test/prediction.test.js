@@ -19,7 +19,7 @@ import {
   ARTIFACTS, TEST_TIMEOUT, WAIT_TIMEOUT, LISTEN_TIMEOUT,
   withDeadline, buildServer, startServer, launchBrowser, openPlayer, waitFor, screenshot,
   clearArtifacts, protocolState,
-  stopAll,
+  Started, withServerLog,
 } from './harness.js';
 
 const IMPAIR = 'latency=75ms,jitter=10ms';
@@ -29,17 +29,9 @@ const HYSTERESIS = 1.15; // what is in view stays until 15% beyond the radius
 const WALK = [['KeyD', 20], ['KeyS', 20], ['KeyA', 20], ['KeyW', 20], ['KeyD', 10], ['KeyW', 10], ['KeyA', 15], ['KeyS', 15]];
 const ROUNDS = 2;
 
-let tmp;
-let server;
-let browser;
-
-async function cleanup() {
-  const started = { server, browser, tmp };
-  server = browser = tmp = undefined;
-  await stopAll(started, 'prediction-server.log');
-}
-
-after(cleanup);
+// What the test started, stopped in its finally, and in after() should it time out.
+const run = new Started('prediction-server.log');
+after(() => run.stop());
 
 /** freePort: a loopback port nobody listens on (bound, then released). */
 function freePort() {
@@ -118,7 +110,7 @@ async function keyResponse(p, key) {
 }
 
 test('on a 150 ms network, your player moves at once and the server agrees', { timeout: TEST_TIMEOUT }, async () => {
-  tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
+  const tmp = run.tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
   await clearArtifacts(['prediction-']);
   let alice;
   let bob;
@@ -126,10 +118,10 @@ test('on a 150 ms network, your player moves at once and the server agrees', { t
     const bin = path.join(tmp, 'tickwire');
     await buildServer(bin);
     const port = await freePort();
-    server = await startServer(bin, ['-impair-addr', `127.0.0.1:${port}`, '-impair', IMPAIR]);
+    const server = run.server = await startServer(bin, ['-impair-addr', `127.0.0.1:${port}`, '-impair', IMPAIR]);
     await waitForLog(server, new RegExp(`impaired address listening.*127\\.0\\.0\\.1:${port}`), 'the impaired address');
 
-    browser = await launchBrowser();
+    const browser = run.browser = await launchBrowser();
     alice = await openPlayer(browser, `http://127.0.0.1:${port}`, 'Alice');
     await waitFor(alice, () => {
       const tw = window.tickwire;
@@ -262,9 +254,8 @@ test('on a 150 ms network, your player moves at once and the server agrees', { t
   } catch (err) {
     if (alice) await screenshot(alice, 'prediction-alice-failure.png');
     if (bob) await screenshot(bob, 'prediction-bob-failure.png');
-    if (server) err.message += `\n--- server log (last lines) ---\n${server.log().split('\n').slice(-40).join('\n')}`;
-    throw err;
+    throw withServerLog(err, run.server);
   } finally {
-    await cleanup();
+    await run.stop();
   }
 });

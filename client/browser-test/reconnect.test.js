@@ -16,26 +16,15 @@ import {
   ARTIFACTS, TEST_TIMEOUT,
   buildServer, startServer, launchBrowser, openPlayer, waitFor, waitToSee,
   zoomOut, walkUntilSeen, screenshot, clearArtifacts, startProxy, SEE_ALL, protocolState,
-  stopAll,
+  Started, withServerLog,
 } from './harness.js';
 
 // A room id the server can never make: its alphabet has no o and no u.
 const NO_SUCH_ROOM = 'nosuchrm';
 
-// What the test started, for cleanup: in its finally, and in after() should it time out.
-let tmp;
-let server;
-let browser;
-const proxies = [];
-
-async function cleanup() {
-  const started = { server, browser, tmp };
-  server = browser = tmp = undefined;
-  for (const p of proxies.splice(0)) await p.close();
-  await stopAll(started, 'reconnect-server.log');
-}
-
-after(cleanup);
+// What the test started, stopped in its finally, and in after() should it time out.
+const run = new Started('reconnect-server.log');
+after(() => run.stop());
 
 /** state is what p's page says about its connection. */
 function state(p) {
@@ -74,22 +63,22 @@ function watchPlayer(p, id) {
 const decodeAll = (list) => list.map((f) => decode(f));
 
 test('a dropped connection resumes the same player; lobby, room links and 4002', { timeout: TEST_TIMEOUT }, async () => {
-  tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
+  const tmp = run.tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
   await clearArtifacts(['reconnect-', 'lobby-']); // no screenshots left from an earlier run
   const players = [];
   const shoot = async (p, file) => screenshot(p, file);
   try {
     const bin = path.join(tmp, 'tickwire');
     await buildServer(bin);
-    server = await startServer(bin, SEE_ALL); // everyone in view; reconnection grace: the default 15 s
+    const server = run.server = await startServer(bin, SEE_ALL); // everyone in view; reconnection grace: the default 15 s
     const direct = `http://127.0.0.1:${server.port}`;
     // One proxy per player, so that cutting Alice's connections leaves Bob's alone.
     const proxyA = await startProxy(server.port);
-    proxies.push(proxyA);
+    run.proxies.push(proxyA);
     const proxyB = await startProxy(server.port);
-    proxies.push(proxyB);
+    run.proxies.push(proxyB);
 
-    browser = await launchBrowser();
+    const browser = run.browser = await launchBrowser();
     const alice = await openPlayer(browser, `http://127.0.0.1:${proxyA.port}`, 'Alice');
     players.push(alice);
     const bob = await openPlayer(browser, `http://127.0.0.1:${proxyB.port}`, 'Bob');
@@ -229,9 +218,8 @@ test('a dropped connection resumes the same player; lobby, room links and 4002',
     for (const p of players) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
   } catch (err) {
     for (const p of players) await shoot(p, `reconnect-${p.name.toLowerCase()}-failure.png`);
-    if (server) err.message += `\n--- server log (last lines) ---\n${server.log().split('\n').slice(-40).join('\n')}`;
-    throw err;
+    throw withServerLog(err, run.server);
   } finally {
-    await cleanup();
+    await run.stop();
   }
 });

@@ -14,20 +14,12 @@ import { decode } from '@msgpack/msgpack';
 import {
   TEST_TIMEOUT, VIEWPORT,
   buildServer, startServer, launchBrowser, openPlayer, waitFor, waitToSee, walkUntilSeen,
-  screenshot, clearArtifacts, protocolState, stopAll,
+  screenshot, clearArtifacts, protocolState, Started, withServerLog,
 } from './harness.js';
 
-let tmp;
-let server;
-let browser;
-
-async function cleanup() {
-  const started = { server, browser, tmp };
-  server = browser = tmp = undefined;
-  await stopAll(started, 'spectate-server.log');
-}
-
-after(cleanup);
+// What the test started, stopped in its finally, and in after() should it time out.
+const run = new Started('spectate-server.log');
+after(() => run.stop());
 
 /** inSnapshot reports whether p's newest snapshot has player id. */
 function inSnapshot(p, id) {
@@ -45,14 +37,14 @@ async function holdUntil(p, keys, fn, arg, what) {
 }
 
 test('a spectator watches a room from the lobby, follows and looks around, then joins it', { timeout: TEST_TIMEOUT }, async () => {
-  tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
+  const tmp = run.tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
   await clearArtifacts(['spectate-']);
   const pages = [];
   try {
     const bin = path.join(tmp, 'tickwire');
     await buildServer(bin);
-    server = await startServer(bin); // the default view radius: a spectator's is its own
-    browser = await launchBrowser();
+    const server = run.server = await startServer(bin); // the default view radius: a spectator's is its own
+    const browser = run.browser = await launchBrowser();
     const base = `http://127.0.0.1:${server.port}`;
 
     const alice = await openPlayer(browser, base, 'Alice');
@@ -138,9 +130,8 @@ test('a spectator watches a room from the lobby, follows and looks around, then 
     for (const p of pages) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
   } catch (err) {
     for (const p of pages) await screenshot(p, `spectate-${p.name.toLowerCase()}-failure.png`);
-    if (server) err.message += `\n--- server log (last lines) ---\n${server.log().split('\n').slice(-40).join('\n')}`;
-    throw err;
+    throw withServerLog(err, run.server);
   } finally {
-    await cleanup();
+    await run.stop();
   }
 });
