@@ -1,10 +1,13 @@
 package netcode
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/tickwire/tickwire/game"
 )
 
 // arenaClients runs the benchmark arena (n players, one per 200x200 units, everyone moving,
@@ -350,4 +353,48 @@ func lateAck(sent *[]uint32, tick uint32, lag int) (uint32, bool) {
 	ack := (*sent)[drop]
 	*sent = append((*sent)[:0], (*sent)[drop+1:]...)
 	return ack, true
+}
+
+// BenchmarkDeltaSpectator measures what one spectator's snapshot costs the server per tick,
+// and the bytes it receives per second, at 1,000 players in the benchmark arena (6,325 units
+// square), watching from the arena's centre with the radius of each sub-benchmark: 700, a
+// player's, up to 4,000, the most the protocol allows, which takes in nearly the whole arena.
+// Its acknowledgements come at once, as the players' do, whose baseline it shares. Compare
+// ns/op with BenchmarkDeltaPerClient's; the tick's shared work is left out.
+func BenchmarkDeltaSpectator(b *testing.B) {
+	for _, radius := range []float64{700, 2000, 4000} {
+		b.Run(fmt.Sprintf("radius=%.0f", radius), func(b *testing.B) {
+			d := newDeltaWorld(b, 1000, 1)
+			enc := NewDeltaEncoder()
+			v := NewClientView(radius)
+			centre := game.Vec{X: d.w.Arena.W / 2, Y: d.w.Arena.H / 2}
+			var buf []byte
+			acks := make([]uint32, len(d.ids)+1)
+			tick := func() {
+				d.step(false)
+				enc.Update(d.w)
+				for i := range acks {
+					acks[i] = v.Ack // the players acknowledged the same tick
+				}
+				enc.ShareBaselines(acks)
+			}
+			for range 60 {
+				tick()
+				buf = enc.AppendFor(buf[:0], v, centre, 0, 0)
+				v.Ack = enc.Tick()
+			}
+			b.ReportAllocs()
+			total := 0
+			for b.Loop() {
+				b.StopTimer()
+				tick()
+				b.StartTimer()
+				buf = enc.AppendFor(buf[:0], v, centre, 0, 0)
+				v.Ack = enc.Tick()
+				total += wsFramed(len(buf))
+			}
+			b.ReportMetric(float64(total)/float64(b.N)*30/1000, "KB/s")
+			b.ReportMetric(float64(len(v.players.Visible())), "players-seen")
+		})
+	}
 }
