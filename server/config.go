@@ -25,6 +25,7 @@ type Config struct {
 	TickPriority    int           // nice value of the threads that run ticks, -20 to 19; 0: leave them
 	SnapshotRate    int           // snapshots per second; divides TickRate; default TickRate
 	MaxPlayers      int           // players per room; default 100
+	MaxSpectators   int           // spectators per room, besides the players; default MaxPlayers; 0: none
 	ReconnectGrace  time.Duration // how long a dropped player waits for its client; default 15s
 	MaxConnsPerIP   int           // WebSocket connections from one IP address; default 32
 	MaxRooms        int           // rooms in the process; default 100
@@ -68,7 +69,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	num(&c.TickRate, "tick-rate", 30, "simulation ticks per second, 10 to 128")
 	num(&c.TickPriority, "tick-priority", 0, "nice value, -20 to 19, for the OS threads that run room ticks (Linux); below 0 needs CAP_SYS_NICE; 0 leaves them to the process's priority")
 	num(&snapshotRate, "snapshot-rate", 0, "snapshots sent per second, dividing the tick rate; 0 means the tick rate")
-	num(&c.MaxPlayers, "max-players", 100, "most players in a room, and as many spectators besides; a full room refuses joins with close code 1013")
+	num(&c.MaxPlayers, "max-players", 100, "most players in a room; a full room refuses joins with close code 1013")
+	num(&c.MaxSpectators, "max-spectators", -1, "most spectators in a room, besides its players (a spectator watching the widest area costs about what five players do, and receives what fifteen do); -1 means as many as -max-players, 0 none")
 	num(&c.MaxRooms, "max-rooms", 100, "most rooms in the process")
 	num(&c.GCPercent, "gc-percent", 25, "how far the heap may grow over the live data before a garbage collection, in percent, 10 to 1000 (GOGC; a GOGC in the environment wins)")
 	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", 15*time.Second, "how long the player of a dropped connection waits in the world for its client to reconnect; 0 removes it at once (env "+envName("reconnect-grace")+")")
@@ -122,6 +124,12 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	}
 	if c.MaxPlayers < 1 || c.MaxPlayers > 100000 {
 		return c, fmt.Errorf("-max-players %d: want 1 to 100000", c.MaxPlayers)
+	}
+	if c.MaxSpectators == -1 {
+		c.MaxSpectators = c.MaxPlayers
+	}
+	if c.MaxSpectators < 0 || c.MaxSpectators > 100000 {
+		return c, fmt.Errorf("-max-spectators %d: want 0 to 100000, or -1 for as many as -max-players", c.MaxSpectators)
 	}
 	if c.ReconnectGrace < 0 {
 		return c, errors.New("-reconnect-grace: want a duration of 0 or more")

@@ -21,6 +21,13 @@ func TestConfigDefaults(t *testing.T) {
 	if c.Addr != ":8080" || c.TickRate != 30 || c.SnapshotRate != 30 || c.DrainTimeout != 5*time.Second || c.Map != "courtyard" {
 		t.Errorf("defaults: %+v", c)
 	}
+	if c.MaxPlayers != 100 || c.MaxSpectators != 100 {
+		t.Errorf("max players %d, spectators %d: want 100 and as many", c.MaxPlayers, c.MaxSpectators)
+	}
+	c, err = parseConfig([]string{"-max-players", "8"}, func(string) string { return "" }, io.Discard)
+	if err != nil || c.MaxSpectators != 8 {
+		t.Errorf("-max-players 8: %d spectators (%v), want as many as players", c.MaxSpectators, err)
+	}
 }
 
 func TestConfigEnvironmentAndFlags(t *testing.T) {
@@ -70,6 +77,8 @@ func TestConfigRejects(t *testing.T) {
 		{[]string{"-map", "nowhere"}, "", "no such map"},
 		{[]string{"-log-format", "xml"}, "", "want text or json"},
 		{[]string{"-max-players", "0"}, "", "want 1 to 100000"},
+		{[]string{"-max-spectators", "-2"}, "", "-max-spectators -2: want 0 to 100000, or -1 for as many as -max-players"},
+		{[]string{"-max-spectators", "100001"}, "", "-max-spectators 100001: want 0 to 100000"},
 		{[]string{"-gc-percent", "5"}, "", "want 10 to 1000"},
 		{[]string{"stray"}, "", "unexpected arguments"},
 		{nil, "fast", "TICKWIRE_TICK_RATE"},

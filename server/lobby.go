@@ -140,13 +140,14 @@ func (l *Lobby) runReaper(ctx context.Context) {
 
 // RoomInfo describes a room in the room list.
 type RoomInfo struct {
-	ID         string  `json:"id"`
-	Players    int     `json:"players"`
-	Spectators int     `json:"spectators"`
-	MaxPlayers int     `json:"max_players"`
-	Tick       uint32  `json:"tick"`
-	TickP99MS  float64 `json:"tick_p99_ms"` // over the room's life
-	Overruns   uint64  `json:"overruns"`
+	ID            string  `json:"id"`
+	Players       int     `json:"players"`
+	Spectators    int     `json:"spectators"`
+	MaxPlayers    int     `json:"max_players"`
+	MaxSpectators int     `json:"max_spectators"`
+	Tick          uint32  `json:"tick"`
+	TickP99MS     float64 `json:"tick_p99_ms"` // over the room's life
+	Overruns      uint64  `json:"overruns"`
 }
 
 // List describes the public rooms, fullest first.
@@ -162,7 +163,8 @@ func (l *Lobby) List() []RoomInfo {
 	list := make([]RoomInfo, 0, len(rooms))
 	for _, r := range rooms {
 		list = append(list, RoomInfo{
-			ID: r.id, Players: r.Players(), Spectators: r.Spectators(), MaxPlayers: r.cfg.MaxPlayers, Tick: r.ServerTick(),
+			ID: r.id, Players: r.Players(), Spectators: r.Spectators(), MaxPlayers: r.cfg.MaxPlayers, MaxSpectators: r.cfg.MaxSpectators,
+			Tick:      r.ServerTick(),
 			TickP99MS: float64(r.stats.total.snapshot().Quantile(0.99)) / float64(time.Millisecond),
 			Overruns:  r.stats.overruns.Load(),
 		})

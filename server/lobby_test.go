@@ -182,7 +182,7 @@ func TestEmptyRoomsClose(t *testing.T) {
 }
 
 // TestSpectatorsTakeNoPlayerSlot: a room full of players still lets spectators watch, up to
-// as many as it has player slots; the room list counts them apart from the players, and
+// as many as it has player slots (by default); the room list counts them apart from the players, and
 // quick play places a player in a room whose only other member is a spectator.
 func TestSpectatorsTakeNoPlayerSlot(t *testing.T) {
 	ts := startServer(t, testConfig(t, "-max-players", "2"))
@@ -216,5 +216,36 @@ func TestSpectatorsTakeNoPlayerSlot(t *testing.T) {
 	_, err = dialPath(t, ts, "?room="+room)
 	if code := netcode.CloseCodeOf(err); code != netcode.CloseTryAgainLater {
 		t.Errorf("a third player where two may play: %v, want 1013", err)
+	}
+}
+
+// TestMaxSpectators: -max-spectators sets a room's spectator seats apart from its players',
+// the room list says how many, and 0 turns spectating off with a reason that says so.
+func TestMaxSpectators(t *testing.T) {
+	ts := startServer(t, testConfig(t, "-max-players", "4", "-max-spectators", "1"))
+	a, err := dialPath(t, ts, "?create=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := a.Welcome.RoomID
+	if _, err := dialPath(t, ts, "?room="+room+"&spectate=1"); err != nil {
+		t.Fatalf("the one spectator: %v", err)
+	}
+	_, err = dialPath(t, ts, "?room="+room+"&spectate=1")
+	if code := netcode.CloseCodeOf(err); code != netcode.CloseTryAgainLater || !strings.Contains(err.Error(), "no seat left for spectators") {
+		t.Errorf("a second spectator where one may watch: %v, want 1013, no seat left for spectators", err)
+	}
+	if rooms := waitRooms(t, ts, 1); rooms[0].MaxPlayers != 4 || rooms[0].MaxSpectators != 1 {
+		t.Errorf("room list entry %+v: want 4 players and 1 spectator at most", rooms[0])
+	}
+
+	off := startServer(t, testConfig(t, "-max-spectators", "0"))
+	b, err := dialPath(t, off, "?create=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = dialPath(t, off, "?room="+b.Welcome.RoomID+"&spectate=1")
+	if code := netcode.CloseCodeOf(err); code != netcode.CloseTryAgainLater || !strings.Contains(err.Error(), "this server has no spectators") {
+		t.Errorf("a spectator on a server with none: %v, want 1013, this server has no spectators", err)
 	}
 }

@@ -52,21 +52,24 @@ type membershipChange struct {
 
 // HandleJoin queues a join for the next tick, or refuses it when the room is full or closed.
 // A join whose token names a member of this room is let in even when the room is full: its
-// player holds a slot already. Spectators have slots of their own, as many as players: a
+// player holds a slot already. Spectators have slots of their own (MaxSpectators): a
 // spectator costs the server a snapshot a tick, as a player does, but takes no player's place.
 func (r *Room) HandleJoin(s *netcode.Session, j netcode.Join) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_, resuming := r.tokens[j.Token]
-	count := &r.players
+	count, limit, full := &r.players, r.cfg.MaxPlayers, "room full"
 	if s.Spectator {
-		count, resuming = &r.spectators, false
+		count, limit, full, resuming = &r.spectators, r.cfg.MaxSpectators, "no seat left for spectators", false
+		if limit == 0 {
+			full = "this server has no spectators"
+		}
 	}
 	switch {
 	case r.closed:
 		return &netcode.CloseError{Code: netcode.CloseTryAgainLater, Reason: "room closed"}
-	case *count >= r.cfg.MaxPlayers && !resuming:
-		return &netcode.CloseError{Code: netcode.CloseTryAgainLater, Reason: "room full"}
+	case *count >= limit && !resuming:
+		return &netcode.CloseError{Code: netcode.CloseTryAgainLater, Reason: full}
 	}
 	select {
 	case r.membership <- membershipChange{s: s, join: true, name: j.Name, token: j.Token}:

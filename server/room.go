@@ -38,6 +38,8 @@ type RoomConfig struct {
 	TickRate     int // ticks per second
 	SnapshotRate int // snapshots per second; divides TickRate
 	MaxPlayers   int
+	// MaxSpectators is how many spectators the room takes besides its players; 0: none.
+	MaxSpectators int
 	// ViewRadius is how far a client sees, in world units.
 	ViewRadius float64
 	// ReconnectGrace is how long the player of a connection lost by accident stays in the
@@ -106,7 +108,7 @@ type sessionInput struct {
 
 // NewRoom makes a room around world w. Call Run to start its clock.
 func NewRoom(w *game.World, cfg RoomConfig, log *slog.Logger) *Room {
-	backlog := max(256, 4*cfg.MaxPlayers)
+	backlog := max(256, 2*(cfg.MaxPlayers+cfg.MaxSpectators))
 	return &Room{
 		idleSince:  time.Now(),
 		tokens:     make(map[string]*member),

@@ -127,7 +127,8 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 			log:      log,
 			newWorld: newWorld,
 			roomCfg: RoomConfig{
-				TickRate: cfg.TickRate, SnapshotRate: cfg.SnapshotRate, MaxPlayers: cfg.MaxPlayers,
+				TickRate: cfg.TickRate, SnapshotRate: cfg.SnapshotRate,
+				MaxPlayers: cfg.MaxPlayers, MaxSpectators: cfg.MaxSpectators,
 				ReconnectGrace: cfg.ReconnectGrace,
 				ViewRadius:     cfg.ViewRadius,
 			},

@@ -9,7 +9,7 @@ import { quickPlay, roomTarget, watchRoom, newRoom } from './address.js';
 export class Lobby {
   /**
    * doc: the document. opts: {onPlay(target, name), loadRooms() → Promise of
-   * [{id, players, spectators, maxPlayers}] (roomlist.js)}.
+   * [{id, players, spectators, maxPlayers, maxSpectators}] (roomlist.js)}.
    */
   constructor(doc, { onPlay, loadRooms }) {
     const $ = (id) => doc.getElementById(id);
@@ -121,8 +121,9 @@ export class Lobby {
   }
 
   /**
-   * drawRooms lists rooms, each a button that joins it and one that watches it. A room full
-   * of players can still be watched: spectators have seats of their own.
+   * drawRooms lists rooms, each a button that joins it and one that watches it (unless the
+   * server takes no spectators). A room full of players can still be watched: spectators have
+   * seats of their own.
    */
   drawRooms(rooms) {
     const doc = this.doc;
@@ -148,12 +149,15 @@ export class Lobby {
       count.className = 'room-players';
       count.textContent = `${r.players} / ${r.maxPlayers} ${full ? 'full' : 'players'}${r.spectators ? ` · ${r.spectators} watching` : ''}`;
       join.append(id, count);
-      const seatsTaken = r.spectators >= r.maxPlayers;
-      const watch = button(r, seatsTaken, seatsTaken ? 'No seat left for spectators' : `Watch room ${r.id} without playing`);
-      watch.className = 'secondary watch';
-      watch.dataset.watch = '1';
-      watch.textContent = 'Watch';
-      li.append(join, watch);
+      li.append(join);
+      if (r.maxSpectators > 0) {
+        const seatsTaken = r.spectators >= r.maxSpectators;
+        const watch = button(r, seatsTaken, seatsTaken ? 'No seat left for spectators' : `Watch room ${r.id} without playing`);
+        watch.className = 'secondary watch';
+        watch.dataset.watch = '1';
+        watch.textContent = 'Watch';
+        li.append(watch);
+      }
       return li;
     });
     this.el.list.replaceChildren(...items);

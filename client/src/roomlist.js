@@ -1,5 +1,6 @@
 // The public rooms, from the server's GET /rooms:
-//   {"rooms": [{"id", "players", "spectators", "max_players", "tick", "tick_p99_ms", "overruns"}]}
+//   {"rooms": [{"id", "players", "spectators", "max_players", "max_spectators", "tick",
+//     "tick_p99_ms", "overruns"}]}
 // Only the lobby's fields are kept. Pure apart from the fetch it is given, so Node tests
 // import it.
 
@@ -7,10 +8,11 @@
 export const FETCH_TIMEOUT_MS = 5000;
 
 /**
- * parseRoomList turns the decoded JSON into [{id, players, spectators, maxPlayers}], in the
- * server's order (fullest first). A room has maxPlayers seats for players and as many for
- * spectators. Entries without a usable id or counts are left out (a missing spectators count
- * is 0); a body that is not a room list throws.
+ * parseRoomList turns the decoded JSON into [{id, players, spectators, maxPlayers,
+ * maxSpectators}], in the server's order (fullest first). A room has maxPlayers seats for
+ * players and maxSpectators for spectators. Entries without a usable id or counts are left
+ * out (missing spectator counts are 0 spectators, in as many seats as players); a body that
+ * is not a room list throws.
  */
 export function parseRoomList(json) {
   if (!json || typeof json !== 'object' || !Array.isArray(json.rooms)) {
@@ -20,9 +22,10 @@ export function parseRoomList(json) {
   const out = [];
   for (const r of json.rooms) {
     if (!r || typeof r.id !== 'string' || r.id === '' || !count(r.players) || !count(r.max_players)) continue;
-    const spectators = r.spectators === undefined ? 0 : r.spectators;
-    if (!count(spectators)) continue;
-    out.push({ id: r.id, players: r.players, spectators, maxPlayers: r.max_players });
+    const spectators = r.spectators ?? 0;
+    const maxSpectators = r.max_spectators ?? r.max_players;
+    if (!count(spectators) || !count(maxSpectators)) continue;
+    out.push({ id: r.id, players: r.players, spectators, maxPlayers: r.max_players, maxSpectators });
   }
   return out;
 }

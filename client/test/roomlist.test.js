@@ -4,15 +4,15 @@ import { parseRoomList, fetchRooms } from '../src/roomlist.js';
 
 const BODY = {
   rooms: [
-    { id: 'k3x9m2qa', players: 3, spectators: 2, max_players: 100, tick: 901, tick_p99_ms: 0.4, overruns: 0 },
-    { id: 'b7c8d9ef', players: 0, spectators: 0, max_players: 100, tick: 12, tick_p99_ms: 0.1, overruns: 0 },
+    { id: 'k3x9m2qa', players: 3, spectators: 2, max_players: 100, max_spectators: 20, tick: 901, tick_p99_ms: 0.4, overruns: 0 },
+    { id: 'b7c8d9ef', players: 0, spectators: 0, max_players: 100, max_spectators: 0, tick: 12, tick_p99_ms: 0.1, overruns: 0 },
   ],
 };
 
 test('the room list keeps id and counts, in the server\'s order', () => {
   assert.deepEqual(parseRoomList(BODY), [
-    { id: 'k3x9m2qa', players: 3, spectators: 2, maxPlayers: 100 },
-    { id: 'b7c8d9ef', players: 0, spectators: 0, maxPlayers: 100 },
+    { id: 'k3x9m2qa', players: 3, spectators: 2, maxPlayers: 100, maxSpectators: 20 },
+    { id: 'b7c8d9ef', players: 0, spectators: 0, maxPlayers: 100, maxSpectators: 0 },
   ]);
   assert.deepEqual(parseRoomList({ rooms: [] }), []);
 });
@@ -26,11 +26,12 @@ test('entries that cannot be shown are left out; a body that is no list throws',
     { id: 'c', players: 1 },
     { id: 'd', players: 1, spectators: -1, max_players: 2 },
     { id: 'e', players: 1, spectators: '1', max_players: 2 },
+    { id: 'f', players: 1, max_players: 2, max_spectators: -1 },
     null,
     { id: 'ok', players: 1, max_players: 2 },
   ];
-  // No count of spectators: none.
-  assert.deepEqual(parseRoomList({ rooms }), [{ id: 'ok', players: 1, spectators: 0, maxPlayers: 2 }]);
+  // No counts of spectators: none, in as many seats as players.
+  assert.deepEqual(parseRoomList({ rooms }), [{ id: 'ok', players: 1, spectators: 0, maxPlayers: 2, maxSpectators: 2 }]);
   for (const bad of [null, [], {}, { rooms: {} }, 'rooms']) assert.throws(() => parseRoomList(bad), TypeError);
 });
 
