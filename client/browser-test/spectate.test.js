@@ -67,6 +67,14 @@ test('a spectator watches a room from the lobby, follows and looks around, then 
     const listed = rooms.find((r) => r.id === room);
     assert.equal(listed?.players, 1, JSON.stringify(rooms));
     assert.equal(listed?.spectators, 1, JSON.stringify(rooms));
+    // Another lobby lists the room with its spectator.
+    const dave = await openPlayer(browser, base, 'Dave', { pagePath: '/' });
+    await waitFor(dave, (r) => document.querySelector(`#room-list button.room[data-room="${r}"] .room-players`)
+      ?.textContent === '1 / 100 players' &&
+      document.querySelector(`#room-list button.watch[data-room="${r}"]`)?.textContent === 'Watch · 1',
+    room, 'list the room with its player and its spectator');
+    await screenshot(dave, 'spectate-lobby.png');
+    await dave.context.close();
 
     // 2. Her view takes in the whole screen, with a margin: the 1,280 x 800 arena from its
     // middle, so she sees Alice wherever she spawned.

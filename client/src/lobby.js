@@ -147,15 +147,17 @@ export class Lobby {
       id.textContent = r.id;
       const count = doc.createElement('span');
       count.className = 'room-players';
-      count.textContent = `${r.players} / ${r.maxPlayers} ${full ? 'full' : 'players'}${r.spectators ? ` · ${r.spectators} watching` : ''}`;
+      count.textContent = `${r.players} / ${r.maxPlayers} ${full ? 'full' : 'players'}`;
       join.append(id, count);
       li.append(join);
       if (r.maxSpectators > 0) {
+        // The button counts those watching already: "Watch · 2".
         const seatsTaken = r.spectators >= r.maxSpectators;
-        const watch = button(r, seatsTaken, seatsTaken ? 'No seat left for spectators' : `Watch room ${r.id} without playing`);
+        const watching = r.spectators ? ` (${r.spectators} watching)` : '';
+        const watch = button(r, seatsTaken, seatsTaken ? `No seat left for spectators${watching}` : `Watch room ${r.id} without playing${watching}`);
         watch.className = 'secondary watch';
         watch.dataset.watch = '1';
-        watch.textContent = 'Watch';
+        watch.textContent = r.spectators ? `Watch · ${r.spectators}` : 'Watch';
         li.append(watch);
       }
       return li;
