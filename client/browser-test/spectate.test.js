@@ -94,6 +94,8 @@ test('a spectator watches a room from the lobby, follows and looks around, then 
       const a = tw.players.find((p) => p.id === id);
       return a && tw.look.following === id && Math.hypot(tw.look.x - a.x, tw.look.y - a.y) < 1e-6;
     }, aliceId, 'the camera on Alice');
+    await waitFor(carol, () => document.getElementById('hud-score-label').textContent === 'In view' &&
+      document.getElementById('hud-score').textContent === '1', null, 'the HUD count Alice in view');
     await screenshot(carol, 'spectate-carol-following.png');
 
     // 4. Escape stops following. Zoomed in, the area of interest shrinks with the view; Carol
@@ -134,6 +136,8 @@ test('a spectator watches a room from the lobby, follows and looks around, then 
     await waitFor(carol, (r) => window.tickwire.connected && !window.tickwire.spectating &&
       window.tickwire.playerId > 0 && window.tickwire.roomId === r &&
       document.getElementById('spectating').hidden && location.search === `?room=${r}`, room, 'play in the room');
+    await waitFor(carol, () => document.getElementById('hud-score-label').textContent === 'Kills / deaths', null,
+      'the HUD show her score again');
     await waitFor(alice, () => window.tickwire.scores?.players === 2, null, 'two players in the scores');
     for (const p of pages) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
   } catch (err) {

@@ -32,6 +32,7 @@ export class Hud {
     this.el = {
       players: doc.getElementById('hud-players'),
       score: doc.getElementById('hud-score'),
+      scoreLabel: doc.getElementById('hud-score-label'),
       tick: doc.getElementById('hud-tick'),
       rtt: doc.getElementById('hud-rtt'),
       serverRtt: doc.getElementById('hud-server-rtt'),
@@ -48,14 +49,17 @@ export class Hud {
 
   /**
    * update shows state: {scores (the newest scores message, or null), self (your player in
-   * the newest snapshot, or undefined), tick, rttMs, serverRttMs, bytesPerSecond}.
+   * the newest snapshot, or undefined), tick, rttMs, serverRttMs, bytesPerSecond, and for a
+   * spectator inView, the players it sees (in place of a score it does not have)}.
    */
   update(state, now) {
     if (now - this.last < UPDATE_MS) return;
     this.last = now;
     const { scores, self } = state;
     setText(this.el.players, scores ? String(scores.players) : '–');
-    setText(this.el.score, self ? `${self.kills} / ${self.deaths}` : '–');
+    const watching = state.inView != null;
+    setText(this.el.scoreLabel, watching ? 'In view' : 'Kills / deaths');
+    setText(this.el.score, watching ? String(state.inView) : self ? `${self.kills} / ${self.deaths}` : '–');
     setText(this.el.tick, String(state.tick ?? '–'));
     setText(this.el.rtt, state.rttMs == null ? '–' : `${Math.round(state.rttMs)} ms`);
     setText(this.el.serverRtt, state.serverRttMs == null ? '–' : `${Math.round(state.serverRttMs)} ms`);

@@ -296,6 +296,7 @@ function frame() {
       rttMs: s.rttMs,
       serverRttMs: s.serverRttMs,
       bytesPerSecond: s.bytesPerSecond(now),
+      inView: game.spectating ? drawn.length : null,
     }, now);
   }
   debugOverlay.update(game?.session?.welcome ? game.session.debug(now) : null, now);
