@@ -435,7 +435,17 @@ type ClientView struct {
 	// Ack is the tick of the newest snapshot the client says it applied; the room sets it
 	// from the client's inputs. 0 asks for a full snapshot.
 	Ack uint32
+	// synced is set once a snapshot went out against a baseline the client acknowledged, and
+	// cleared by a full one; resyncs counts the full ones it asked for while it was set.
+	synced  bool
+	resyncs uint64
 }
+
+// Resyncs returns how many times the client, after it had been sent deltas, asked for a full
+// snapshot: it found one it could not apply (a checksum or baseline mismatch) and acknowledged
+// 0. Neither its first full snapshots, before its first acknowledgement arrives, nor those
+// after it fell so far behind that its acknowledgement left the ring, count.
+func (v *ClientView) Resyncs() uint64 { return v.resyncs }
 
 // sentView is where a remembered snapshot's lists are in ClientView.ids: the visible player
 // ids, sorted, and the visible bullet ids, sorted. version is the players' Interest version
@@ -555,6 +565,7 @@ func (v *ClientView) compact(need int) {
 
 // Reset forgets the client's baselines (after it reconnects): the next snapshot is full.
 func (v *ClientView) Reset() {
+	v.synced = false
 	clear(v.ticks[:])
 	v.ids = v.ids[:0]
 	v.players.Reset()
@@ -584,8 +595,13 @@ func (e *DeltaEncoder) AppendForWith(sc *DeltaScratch, dst []byte, v *ClientView
 	baseStates := e.states(v.Ack)
 	if ok && baseStates != nil {
 		baseTick = v.Ack
+		v.synced = true
 	} else {
 		basePlayers, baseBullets, baseStates = nil, nil, nil
+		if v.synced && v.Ack == 0 {
+			v.resyncs++
+		}
+		v.synced = false
 	}
 	// The bullets the client sees. Most clients' baseline is what they saw the tick before:
 	// then they are found with the entries, in one pass (bulletsSincePrevious).

@@ -25,6 +25,7 @@ type metrics struct {
 	inputsDropped *prometheus.CounterVec // reason
 	rtt           prometheus.Histogram
 	reconnects    prometheus.Counter
+	resyncs       prometheus.Counter
 }
 
 func newMetrics(lobby *Lobby) *metrics {
@@ -57,6 +58,10 @@ func newMetrics(lobby *Lobby) *metrics {
 			Name: "tickwire_reconnects_total",
 			Help: "Players taken over again by their token after a dropped connection.",
 		}),
+		resyncs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickwire_resyncs_total",
+			Help: "Full snapshots clients asked for after they had been sent deltas: a snapshot they could not apply (checksum or baseline mismatch).",
+		}),
 		rtt: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tickwire_rtt_seconds",
 			Help:    "Round-trip time to clients, from WebSocket ping frames.",
@@ -70,7 +75,7 @@ func newMetrics(lobby *Lobby) *metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.tickDuration, m.tickOverruns, m.opened, m.closed, m.inputsDropped, m.rtt, m.reconnects,
+		m.tickDuration, m.tickOverruns, m.opened, m.closed, m.inputsDropped, m.rtt, m.reconnects, m.resyncs,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickwire_rooms", Help: "Open rooms."},
 			func() float64 { return float64(len(lobby.Rooms())) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickwire_players", Help: "Players in all rooms, spectators not included."},
@@ -114,6 +119,7 @@ func (m *metrics) observeRTT(rtt, _ time.Duration) { m.rtt.Observe(rtt.Seconds()
 // roomMetrics are the series of one room, resolved once so the tick does no label lookups.
 type roomMetrics struct {
 	reconnects prometheus.Counter
+	resyncs    prometheus.Counter
 	tick       prometheus.Observer
 	overruns   prometheus.Counter
 	queueFull  prometheus.Counter
@@ -123,6 +129,7 @@ type roomMetrics struct {
 func (m *metrics) forRoom(id string) roomMetrics {
 	return roomMetrics{
 		reconnects: m.reconnects,
+		resyncs:    m.resyncs,
 		tick:       m.tickDuration.WithLabelValues(id),
 		overruns:   m.tickOverruns.WithLabelValues(id),
 		queueFull:  m.inputsDropped.WithLabelValues("room_queue_full"),

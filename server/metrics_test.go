@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -167,6 +168,7 @@ func TestMetricsAfterAShortRun(t *testing.T) {
 		{"tickwire_connections_closed_total", []string{"code", "1000"}, 2, 2},
 		{"tickwire_connections_closed_total", []string{"code", "1006"}, 1, 1},
 		{"tickwire_reconnects_total", nil, 1, 1},
+		{"tickwire_resyncs_total", nil, 0, 0},
 		{"tickwire_bytes_received_total", nil, inputs * 10, 1e6},
 		{"tickwire_bytes_sent_total", nil, inputs * 50, 1e9},
 		{"tickwire_tick_overruns_total", []string{"room", id}, 0, float64(ticks)},
@@ -269,4 +271,52 @@ func TestRunServesPprofOnTheAdminAddress(t *testing.T) {
 		t.Errorf("run returned %v, want nil", err)
 	}
 	<-logDone
+}
+
+// TestResyncsCounted: a client that acknowledges 0 after it had been sent deltas, as one does
+// that could not apply a snapshot, is sent a full snapshot, and the room counts a resync, in
+// /stats and in tickwire_resyncs_total. The full snapshots before its first acknowledgement
+// do not count; nor do those of a client that stopped acknowledging (TestMetricsAfterAShortRun:
+// a's inputs stop halfway).
+func TestResyncsCounted(t *testing.T) {
+	ts := startHTTPTest(t, testConfig(t))
+	a := dial(t, ts, "Alice")
+	seq := uint32(0)
+	next := func(what string) *netcode.ServerMessage {
+		t.Helper()
+		_ = a.SetReadDeadline(time.Now().Add(20 * time.Second))
+		for {
+			m, err := a.Next()
+			if err != nil {
+				t.Fatalf("waiting for %s: %v", what, err)
+			}
+			if m.Type == netcode.MsgSnapshot {
+				return m
+			}
+		}
+	}
+	// Each snapshot applied is acknowledged, until one comes as a delta.
+	for m := next("a snapshot"); m.Delta.BaseTick == 0; m = next("a delta") {
+		seq++
+		if err := a.SendInput(netcode.Input{Seq: seq}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	room := ts.server.lobby.Rooms()[0]
+	if n := room.Stats().Resyncs; n != 0 {
+		t.Fatalf("%d resyncs before any mismatch, want 0", n)
+	}
+	// Acknowledge 0, and nothing more: the next snapshot is full.
+	seq++
+	if err := a.SendRaw(websocket.BinaryMessage, netcode.NewEncoder().Input(netcode.Input{Seq: seq})); err != nil {
+		t.Fatal(err)
+	}
+	for m := next("a full snapshot"); m.Delta.BaseTick != 0; m = next("a full snapshot") {
+	}
+	if n := room.Stats().Resyncs; n != 1 {
+		t.Errorf("%d resyncs in /stats after one full snapshot, want 1", n)
+	}
+	if n := value(t, scrape(t, ts), "tickwire_resyncs_total"); n != 1 {
+		t.Errorf("tickwire_resyncs_total = %v, want 1", n)
+	}
 }

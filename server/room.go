@@ -76,6 +76,7 @@ type Room struct {
 	tick atomic.Uint32 // the world's tick, for pongs
 
 	InputsDropped atomic.Uint64 // inputs lost to a full input channel
+	Resyncs       atomic.Uint64 // full snapshots clients asked for after deltas (ClientView.Resyncs)
 	metrics       roomMetrics
 	stats         tickStats
 	skipped       atomic.Uint64 // ticks skipped after falling too far behind
@@ -132,7 +133,12 @@ func (r *Room) Run(ctx context.Context) {
 		r.prioritize()
 	}
 	r.build = func(sc *netcode.DeltaScratch, m *member) {
+		resyncs := m.view.Resyncs()
 		m.frame = r.delta.AppendForWith(sc, m.s.SnapshotBuffer(), m.view, m.focusNow, uint32(m.id), m.q.LastSeq())
+		if m.view.Resyncs() != resyncs {
+			r.Resyncs.Add(1)
+			r.metrics.resyncs.Inc()
+		}
 	}
 	period := time.Second / time.Duration(r.cfg.TickRate)
 	clock := newTickClock(time.Now(), period)
@@ -300,6 +306,7 @@ type RoomStats struct {
 	Overruns      uint64            `json:"overruns"`
 	Skipped       uint64            `json:"skipped"`
 	InputsDropped uint64            `json:"inputs_dropped"`
+	Resyncs       uint64            `json:"resyncs"`       // full snapshots clients asked for after deltas (ClientView.Resyncs)
 	TickTime      HistogramSnapshot `json:"tick_time"`     // whole tick
 	StepTime      HistogramSnapshot `json:"step_time"`     // simulation
 	SnapshotTime  HistogramSnapshot `json:"snapshot_time"` // encode_time and handoff_time
@@ -315,6 +322,7 @@ func (r *Room) Stats() RoomStats {
 		TickRate: r.cfg.TickRate, SnapshotRate: r.cfg.SnapshotRate,
 		Ticks: t.ticks, Overruns: t.overruns, Skipped: r.skipped.Load(),
 		InputsDropped: r.InputsDropped.Load(),
+		Resyncs:       r.Resyncs.Load(),
 		TickTime:      t.total,
 		StepTime:      t.step,
 		SnapshotTime:  t.snapshot,
