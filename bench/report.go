@@ -135,6 +135,7 @@ type tickResult struct {
 	Overruns      uint64        `json:"overruns"` // ticks longer than the budget
 	Skipped       uint64        `json:"skipped"`  // ticks dropped after falling behind
 	InputsDropped uint64        `json:"inputs_dropped"`
+	Resyncs       uint64        `json:"resyncs"` // full snapshots clients asked for after deltas: a mismatch
 	BudgetMS      float64       `json:"budget_ms"`
 	Total         *durSummary   `json:"tick_ms"`     // simulate, encode and hand off
 	Step          *durSummary   `json:"step_ms"`     // game.World.Step
@@ -258,6 +259,7 @@ func checkTargets(pr *playerRun) []target {
 		if pr.Players <= 1000 {
 			add("overruns", "0", fmt.Sprint(a.Tick.Overruns), a.Tick.Overruns == 0)
 		}
+		add("resyncs", "0", fmt.Sprint(a.Tick.Resyncs), a.Tick.Resyncs == 0)
 	}
 	disc := a.Failures.UnexpectedAny + a.Failures.DialAny
 	add("disconnects", "0", fmt.Sprintf("%d (%d dial failures, %d closes)", disc, a.Failures.DialAny, a.Failures.UnexpectedAny), disc == 0)
@@ -346,6 +348,7 @@ func printRun(w io.Writer, cfg Config, pr *playerRun) {
 		return fmt.Sprintf("%d / %d / %d (budget %.1f ms)", t.Ticks, t.Overruns, t.Skipped, t.BudgetMS)
 	}))
 	row("inputs dropped (room queue)", tick(func(t *tickResult) string { return fmt.Sprint(t.InputsDropped) }))
+	row("resyncs (snapshots clients could not apply)", tick(func(t *tickResult) string { return fmt.Sprint(t.Resyncs) }))
 	row("server CPU", func(r *RunResult) string { return fmt.Sprintf("%.2f cores", r.Server.CPUCores) })
 	row("server CPU per client-tick", func(r *RunResult) string { return fmt.Sprintf("%.1f us", r.Server.CPUPerClientTickUS) })
 	row("server CPU per snapshot delivered", func(r *RunResult) string { return fmt.Sprintf("%.1f us", r.Server.CPUPerFrameUS) })

@@ -200,6 +200,7 @@ func (r *runner) measure(ctx context.Context, spec runSpec, f *fleet, stats *sta
 			Overruns:      r1.Overruns - base.Overruns,
 			Skipped:       r1.Skipped - base.Skipped,
 			InputsDropped: r1.InputsDropped - base.InputsDropped,
+			Resyncs:       r1.Resyncs - base.Resyncs,
 			BudgetMS:      ms(time.Second / time.Duration(r1.TickRate)),
 			Total:         total.summary(),
 			Step:          diffHist(s0h, r1.StepTime, st1.BucketUpperNS).summary(),

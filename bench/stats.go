@@ -30,6 +30,7 @@ type roomStats struct {
 	Overruns      uint64   `json:"overruns"`
 	Skipped       uint64   `json:"skipped"`
 	InputsDropped uint64   `json:"inputs_dropped"`
+	Resyncs       uint64   `json:"resyncs"`       // full snapshots clients asked for after deltas
 	TickTime      histSnap `json:"tick_time"`     // the whole tick
 	StepTime      histSnap `json:"step_time"`     // game.World.Step
 	SnapshotTime  histSnap `json:"snapshot_time"` // encoding and hand-off
