@@ -147,3 +147,40 @@ test('a spectator watches a room from the lobby, follows and looks around, then 
     await run.stop();
   }
 });
+
+test('a player refused by a full room is offered to watch it instead', { timeout: TEST_TIMEOUT }, async () => {
+  const tmp = run.tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
+  const pages = [];
+  try {
+    const bin = path.join(tmp, 'tickwire');
+    await buildServer(bin);
+    const server = run.server = await startServer(bin, ['-max-players', '1']);
+    const browser = run.browser = await launchBrowser();
+    const base = `http://127.0.0.1:${server.port}`;
+    const alice = await openPlayer(browser, base, 'Alice');
+    pages.push(alice);
+    await waitFor(alice, () => window.tickwire.connected, null, 'connect');
+    const room = await alice.page.evaluate(() => window.tickwire.roomId);
+
+    // Erin follows a link to the room, which has no seat left: it keeps trying, and offers
+    // to watch meanwhile.
+    const erin = await openPlayer(browser, base, 'Erin', { pagePath: `/?room=${room}&name=Erin` });
+    pages.push(erin);
+    const offer = erin.page.locator('#watch-instead');
+    await waitFor(erin, () => !document.getElementById('watch-instead').hidden &&
+      /^Room full — retrying/.test(document.getElementById('status').textContent), null, 'an offer to watch, while retrying');
+    assert.equal(await offer.textContent(), `Watch room ${room} instead`);
+    assert.equal(await erin.page.evaluate(() => window.tickwire.lastCloseCode), 1013);
+    await screenshot(erin, 'spectate-erin-room-full.png');
+    await offer.click();
+    await waitFor(erin, (r) => window.tickwire.connected && window.tickwire.spectating &&
+      window.tickwire.playerId === 0 && window.tickwire.roomId === r, room, 'watch the full room');
+    await waitToSee(erin, 'Alice');
+    for (const p of pages) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
+  } catch (err) {
+    for (const p of pages) await screenshot(p, `spectate-${p.name.toLowerCase()}-failure.png`);
+    throw withServerLog(err, run.server);
+  } finally {
+    await run.stop();
+  }
+});

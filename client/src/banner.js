@@ -8,12 +8,15 @@ export const FLASH_MS = 3000;
 /** A longer one, for news the player needs to read. */
 export const LONG_FLASH_MS = 6000;
 
-/** dropText says in a few words why a connection closed (close code), for the banner. */
-export function dropText(code, welcomed = true) {
+/**
+ * dropText says in a few words why a connection closed (close code), for the banner. For
+ * 1013 the server's reason says which it was (room full, server busy...), when it gave one.
+ */
+export function dropText(code, welcomed = true, reason = '') {
   switch (code) {
     case 1001: return 'Server shutting down';
     case 1011: return 'Server error';
-    case 1013: return 'Server busy or room full';
+    case 1013: return reason ? reason[0].toUpperCase() + reason.slice(1) : 'Server busy or room full';
     case 4000: return 'Fell behind';
     case 4001: return 'Join timed out';
     default: return welcomed ? 'Connection lost' : 'Could not connect';
@@ -32,7 +35,7 @@ export function waitText(ms) {
 export function retryText({ dropped, attempt, retryAt, playerId }, now) {
   const welcomed = playerId !== null;
   const next = retryAt == null ? '' : `, next in ${waitText(retryAt - now)}`;
-  return `${dropText(dropped?.code, welcomed)} — ${welcomed ? 'reconnecting' : 'retrying'} (try ${attempt}${next})…`;
+  return `${dropText(dropped?.code, welcomed, dropped?.reason)} — ${welcomed ? 'reconnecting' : 'retrying'} (try ${attempt}${next})…`;
 }
 
 /** reconnectedText is the news after a reconnection: resumed, or joined as a new player. */

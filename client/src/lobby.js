@@ -22,6 +22,7 @@ export class Lobby {
       message: $('lobby-message'),
       play: $('play'),
       quick: $('quick-play'),
+      watchInstead: $('watch-instead'),
       list: $('room-list'),
       roomsStatus: $('rooms-status'),
       refresh: $('refresh-rooms'),
@@ -38,6 +39,7 @@ export class Lobby {
       go(this.target);
     });
     this.el.quick.addEventListener('click', () => go(quickPlay()));
+    this.el.watchInstead.addEventListener('click', () => go(watchRoom(this.el.watchInstead.dataset.room)));
     this.el.create.addEventListener('click', () => go(newRoom(this.el.private.checked)));
     this.el.refresh.addEventListener('click', () => this.refresh());
     this.el.list.addEventListener('click', (e) => {
@@ -64,6 +66,17 @@ export class Lobby {
     const room = target.kind === 'room';
     this.el.play.textContent = room ? `${target.spectate ? 'Watch' : 'Join'} room ${target.room}` : 'Quick play';
     this.el.quick.hidden = !room;
+    this.el.watchInstead.hidden = true;
+  }
+
+  /**
+   * offerWatch offers to watch room id instead of waiting for a seat in it: the room is full
+   * of players, and a spectator's seat is apart from theirs.
+   */
+  offerWatch(id) {
+    this.el.watchInstead.dataset.room = id;
+    this.el.watchInstead.textContent = `Watch room ${id} instead`;
+    this.el.watchInstead.hidden = false;
   }
 
   /** setMessage shows a message above the buttons ('' hides it). */

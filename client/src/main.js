@@ -101,7 +101,12 @@ function changed(g, what) {
       // Once playing, the banner says it (frame() keeps it current) over the dimmed arena;
       // before, the lobby's status line does, and the player may pick something else.
       if (g.playerId !== null) document.body.classList.add('reconnecting');
-      else lobby.idle(retryText(g, performance.now()));
+      else {
+        lobby.idle(retryText(g, performance.now()));
+        // A room full of players can still be watched while a seat is waited for.
+        const full = g.lastClose?.code === 1013 && g.lastClose.reason === 'room full';
+        if (full && g.target.kind === 'room' && !g.spectating) lobby.offerWatch(g.target.room);
+      }
       break;
     case 'end':
       ended(g);

@@ -14,6 +14,10 @@ test('the banner says why, which try, and when the next one is', () => {
 
 test('drop reasons and waits', () => {
   assert.equal(dropText(1013), 'Server busy or room full');
+  assert.equal(dropText(1013, false, 'room full'), 'Room full');
+  assert.equal(dropText(1013, false, 'no seat left for spectators'), 'No seat left for spectators');
+  assert.equal(retryText({ dropped: { code: 1013, reason: 'room full' }, attempt: 1, retryAt: null, playerId: null }, 0),
+    'Room full — retrying (try 1)…');
   assert.equal(dropText(4000), 'Fell behind');
   assert.equal(dropText(1005), 'Connection lost');
   assert.equal(waitText(0), '1 s');
