@@ -1,7 +1,8 @@
 // End to end: a spectator in the browser. Alice plays; Carol opens the lobby, watches Alice's
 // room from the room list, follows Alice, then looks away with the camera, zoomed in, until
 // the server stops sending Alice (the area of interest goes where the camera goes), and back.
-// Then she joins the room as a player from the spectator's bar.
+// Then she joins the room as a player from the spectator's bar. And a player sent to a room
+// full of players is offered to watch it.
 //
 // Every wait polls a condition with a deadline; nothing sleeps for a fixed time.
 
@@ -17,7 +18,7 @@ import {
   screenshot, clearArtifacts, protocolState, Started, withServerLog,
 } from './harness.js';
 
-// What the test started, stopped in its finally, and in after() should it time out.
+// What a test started, stopped in its end (inBrowser), and in after() should it time out.
 const run = new Started('spectate-server.log');
 after(() => run.stop());
 
@@ -36,17 +37,33 @@ async function holdUntil(p, keys, fn, arg, what) {
   }
 }
 
-test('a spectator watches a room from the lobby, follows and looks around, then joins it', { timeout: TEST_TIMEOUT }, async () => {
-  const tmp = run.tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
-  await clearArtifacts(['spectate-']);
+/**
+ * inBrowser starts the server with args and the browser, and runs body({base, browser,
+ * pages}), which adds the pages it opens to pages; then no page may have had an error. On a
+ * failure it saves each page's screenshot and adds the server's log. It stops all it started.
+ */
+async function inBrowser(args, body) {
   const pages = [];
   try {
+    const tmp = run.tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
     const bin = path.join(tmp, 'tickwire');
     await buildServer(bin);
-    const server = run.server = await startServer(bin); // the default view radius: a spectator's is its own
+    const server = run.server = await startServer(bin, args);
     const browser = run.browser = await launchBrowser();
-    const base = `http://127.0.0.1:${server.port}`;
+    await body({ base: `http://127.0.0.1:${server.port}`, browser, pages });
+    for (const p of pages) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
+  } catch (err) {
+    for (const p of pages) await screenshot(p, `spectate-${p.name.toLowerCase()}-failure.png`);
+    throw withServerLog(err, run.server);
+  } finally {
+    await run.stop();
+  }
+}
 
+test('a spectator watches a room from the lobby, follows and looks around, then joins it', { timeout: TEST_TIMEOUT }, async () => {
+  await clearArtifacts(['spectate-']);
+  // The default view radius: a spectator's is its own.
+  await inBrowser([], async ({ base, browser, pages }) => {
     const alice = await openPlayer(browser, base, 'Alice');
     pages.push(alice);
     await waitFor(alice, () => window.tickwire.connected, null, 'connect');
@@ -139,24 +156,11 @@ test('a spectator watches a room from the lobby, follows and looks around, then 
     await waitFor(carol, () => document.getElementById('hud-score-label').textContent === 'Kills / deaths', null,
       'the HUD show her score again');
     await waitFor(alice, () => window.tickwire.scores?.players === 2, null, 'two players in the scores');
-    for (const p of pages) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
-  } catch (err) {
-    for (const p of pages) await screenshot(p, `spectate-${p.name.toLowerCase()}-failure.png`);
-    throw withServerLog(err, run.server);
-  } finally {
-    await run.stop();
-  }
+  });
 });
 
 test('a player refused by a full room is offered to watch it instead', { timeout: TEST_TIMEOUT }, async () => {
-  const tmp = run.tmp = await mkdtemp(path.join(tmpdir(), 'tickwire-browser-'));
-  const pages = [];
-  try {
-    const bin = path.join(tmp, 'tickwire');
-    await buildServer(bin);
-    const server = run.server = await startServer(bin, ['-max-players', '1']);
-    const browser = run.browser = await launchBrowser();
-    const base = `http://127.0.0.1:${server.port}`;
+  await inBrowser(['-max-players', '1'], async ({ base, browser, pages }) => {
     const alice = await openPlayer(browser, base, 'Alice');
     pages.push(alice);
     await waitFor(alice, () => window.tickwire.connected, null, 'connect');
@@ -176,11 +180,5 @@ test('a player refused by a full room is offered to watch it instead', { timeout
     await waitFor(erin, (r) => window.tickwire.connected && window.tickwire.spectating &&
       window.tickwire.playerId === 0 && window.tickwire.roomId === r, room, 'watch the full room');
     await waitToSee(erin, 'Alice');
-    for (const p of pages) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
-  } catch (err) {
-    for (const p of pages) await screenshot(p, `spectate-${p.name.toLowerCase()}-failure.png`);
-    throw withServerLog(err, run.server);
-  } finally {
-    await run.stop();
-  }
+  });
 });
