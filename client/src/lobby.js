@@ -153,7 +153,8 @@ export class Lobby {
     const items = rooms.map((r) => {
       const li = doc.createElement('li');
       const full = r.players >= r.maxPlayers;
-      const join = button(r, full, full ? 'This room is full: you can watch it' : `Join room ${r.id}`);
+      const fullTitle = r.maxSpectators > 0 ? 'This room is full: you can watch it' : 'This room is full';
+      const join = button(r, full, full ? fullTitle : `Join room ${r.id}`);
       join.className = 'room';
       const id = doc.createElement('span');
       id.className = 'room-id';
