@@ -78,8 +78,9 @@ func prefetchSlice[T any](s []T) {
 // Each is first read at a different step of the snapshot, so that their misses came one after
 // the other; read here together, with nothing waiting for them, the misses overlap.
 //
-// These are the lists prefetchNext and prefetchRest fetch. Each of the two names them: one enumeration for
-// both, returning the spans, cost the prefetched clients 16 to 40 ns each.
+// These are the lists prefetchNext and prefetchRest fetch. touch and the prefetches each name
+// them: one enumeration for all, returning the spans, cost the prefetched clients 16 to 40 ns
+// each.
 func (v *ClientView) touch(basePlayers, baseBullets []uint32) uint32 {
 	in, bv := &v.players, &v.bullets
 	t := touchLines(in.near) + touchLines(in.index) + touchLines(in.visible) + touchLines(bv.index) +

@@ -84,10 +84,12 @@ export const PAN_SPEED = 700;
  */
 export function panned(x, y, move, dtMs, scale, width, height) {
   const d = (PAN_SPEED / scale) * (dtMs / 1000);
-  return {
-    x: Math.min(width, Math.max(0, x + move.x * d)),
-    y: Math.min(height, Math.max(0, y + move.y * d)),
-  };
+  return inArena(x + move.x * d, y + move.y * d, width, height);
+}
+
+/** inArena is the point of the arena (width x height world units) nearest to (x, y). */
+export function inArena(x, y, width, height) {
+  return { x: Math.min(width, Math.max(0, x)), y: Math.min(height, Math.max(0, y)) };
 }
 
 /**

@@ -36,7 +36,6 @@ export class Game {
   }) {
     this.name = name;
     this.target = target;
-    this.spectating = Boolean(target?.spectate); // watches the room, with no player
     this.openSession = openSession;
     this.onChange = onChange;
     this.now = now;
@@ -59,6 +58,11 @@ export class Game {
     this.retryAt = null; // local time of the scheduled try, while waiting for it
     this.end = null; // {code, reason, error, gaveUp, tries, dropped} once ENDED
     this.timer = null;
+  }
+
+  /** spectating: the game watches its room, with no player. */
+  get spectating() {
+    return Boolean(this.target?.spectate);
   }
 
   /** start opens the first connection; it returns the game. */

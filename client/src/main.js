@@ -11,7 +11,7 @@ import { Banner, LONG_FLASH_MS, reconnectedText, retryText } from './banner.js';
 import { copyText } from './share.js';
 import { Input, aimAngle } from './input.js';
 import { Renderer } from './render.js';
-import { Camera, viewScale, zoomBy, watchRadius, panned, nextToFollow } from './camera.js';
+import { Camera, viewScale, zoomBy, watchRadius, panned, inArena, nextToFollow } from './camera.js';
 import { isWallAt } from './map.js';
 import { Hud } from './hud.js';
 import { DebugOverlay, isDebugToggle } from './debug.js';
@@ -245,7 +245,7 @@ function moveLook(players, dtMs, tm) {
     const dy = (mouse.y - look.drag.y) / camera.scale;
     if (dx !== 0 || dy !== 0) {
       look.following = null;
-      Object.assign(look, panned(look.x - dx, look.y - dy, { x: 0, y: 0 }, 0, camera.scale, tm.width, tm.height));
+      Object.assign(look, inArena(look.x - dx, look.y - dy, tm.width, tm.height));
     }
   }
   look.drag = mouse ? { ...mouse } : null;
